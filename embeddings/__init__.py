@@ -1,0 +1,7 @@
+"""Text to vectors, and vectors to nearest ids. Knows nothing of the QA service."""
+
+from embeddings.encoder import Encoder, FakeEncoder, SentenceTransformerEncoder, default_model_path
+from embeddings.index import VectorIndex, IndexFileError
+
+__all__ = ["Encoder", "FakeEncoder", "SentenceTransformerEncoder", "default_model_path",
+           "VectorIndex", "IndexFileError"]

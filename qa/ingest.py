@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-import numpy as np
 
 from embeddings import Encoder, IndexFileError, VectorIndex
 from qa.corpus import load_corpus
-from qa.errors import CorruptIndexError, QAError
+from qa.errors import CorruptIndexError
 from qa.models import Document, Skipped
 from qa.passages import split_passages
 from qa.store import DB_NAME, VECTORS_NAME, NewGeneration, Store, current_generation

@@ -197,18 +197,31 @@ class QAService:
         snap = self.snapshot()
         return snap.store.list_documents(offset, limit), snap.store.count_documents()
 
+    def cite(self, text: str) -> list[dict]:
+        from qa.cite import find_quote
+
+        return find_quote(self.snapshot().store, text)
+
     # -- writes -------------------------------------------------------------
     def ingest(self, paths: Sequence[str | Path], progress: Progress | None = None) -> IngestSummary:
         summary = IngestSummary()
         documents, origins = documents_from_paths(paths, summary)
-        return ingest_documents(self.index_dir, documents, self.encoder, prune_origins=origins,
-                                summary=summary, progress=progress)
+        return self._written(ingest_documents(self.index_dir, documents, self.encoder,
+                                              prune_origins=origins, summary=summary,
+                                              progress=progress))
 
     def put_document(self, document: Document) -> IngestSummary:
         if not document.text.strip():
             raise BadRequestError("The document's text is empty.")
-        return ingest_documents(self.index_dir, [SourcedDocument(document, "api")], self.encoder)
+        return self._written(ingest_documents(self.index_dir, [SourcedDocument(document, "api")],
+                                              self.encoder))
 
     def delete_document(self, document_id: str) -> IngestSummary:
         self.document(document_id)  # 404 when it is not there
-        return ingest_documents(self.index_dir, [], self.encoder, delete_ids=[document_id])
+        return self._written(ingest_documents(self.index_dir, [], self.encoder,
+                                              delete_ids=[document_id]))
+
+    def _written(self, summary: IngestSummary) -> IngestSummary:
+        # Our own write: the next question must see it, without waiting for the next check.
+        self._checked = 0.0
+        return summary

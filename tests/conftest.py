@@ -1,0 +1,72 @@
+"""Shared fixtures: a fake encoder for speed, the real model once per session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from embeddings import FakeEncoder  # noqa: E402
+from qa.app import create_app  # noqa: E402
+from qa.config import Settings  # noqa: E402
+from qa.service import QAService  # noqa: E402
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+
+@pytest.fixture
+def seeds_dir(tmp_path) -> Path:
+    """A private copy of the seeds, free to edit."""
+    target = tmp_path / "corpus"
+    shutil.copytree(SEEDS, target)
+    return target
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings.from_env({}, index_dir=tmp_path / "index")
+
+
+@pytest.fixture
+def fake_encoder() -> FakeEncoder:
+    return FakeEncoder()
+
+
+@pytest.fixture
+def service(settings, fake_encoder, seeds_dir) -> QAService:
+    svc = QAService(settings, encoder=fake_encoder)
+    svc.ingest([seeds_dir])
+    return svc
+
+
+@pytest.fixture
+def app(service):
+    app = create_app(service=service)
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def real_encoder():
+    from embeddings import SentenceTransformerEncoder
+
+    return SentenceTransformerEncoder()
+
+
+@pytest.fixture(scope="session")
+def real_service(tmp_path_factory, real_encoder) -> QAService:
+    """The seeds indexed with the real model, built once for the session."""
+    index_dir = tmp_path_factory.mktemp("real-index")
+    svc = QAService(Settings.from_env({}, index_dir=index_dir), encoder=real_encoder)
+    svc.ingest([SEEDS])
+    return svc

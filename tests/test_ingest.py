@@ -1,0 +1,115 @@
+"""Ingest is idempotent, embeds only what changed, and never leaves a half index."""
+
+import json
+
+import pytest
+
+from embeddings import FakeEncoder
+from qa.config import Settings
+from qa.errors import CorruptIndexError, IndexNotReadyError
+from qa.service import QAService
+from qa.store import DB_NAME, Store, require_generation
+
+SEED_000 = "000_f934f30f3e1dab9e"
+
+
+def _state(service):
+    snap = service.snapshot()
+    docs = {d.id: snap.store.get_document(d.id).sha256 for d, _ in snap.store.list_documents(0, 1000)}
+    passages = [(p.passage_id, p.document_id, p.start, p.end) for p in snap.store.iter_passages()]
+    return docs, passages
+
+
+def test_ingest_twice_is_idempotent_and_embeds_nothing(service, seeds_dir, fake_encoder):
+    before = _state(service)
+    gen = service.snapshot().generation
+    encoded = fake_encoder.encoded
+    summary = service.ingest([seeds_dir])
+    assert (summary.added, summary.updated, summary.unchanged, summary.removed) == (0, 0, 5, 0)
+    assert summary.embedded == 0 and fake_encoder.encoded == encoded
+    assert _state(service) == before
+    assert service.snapshot().generation == gen  # nothing changed, nothing written
+
+
+def test_passages_match_document_text(service):
+    snap = service.snapshot()
+    for doc, _ in snap.store.list_documents(0, 100):
+        full = snap.store.get_document(doc.id)
+        for p in snap.store.passages_of(doc.id):
+            assert full.text[p.start:p.end] == p.text
+
+
+def test_changed_document_replaces_only_its_passages(service, seeds_dir, fake_encoder):
+    docs, passages = _state(service)
+    path = seeds_dir / f"{SEED_000}.txt"
+    path.write_text(path.read_text(encoding="utf-8") + "\nA new closing paragraph was added.\n",
+                    encoding="utf-8")
+    summary = service.ingest([seeds_dir])
+    assert (summary.added, summary.updated, summary.unchanged) == (0, 1, 4)
+    new_docs, new_passages = _state(service)
+    others = lambda ps: [p for p in ps if p[1] != SEED_000]  # noqa: E731
+    assert others(new_passages) == others(passages)
+    assert new_docs[SEED_000] != docs[SEED_000]
+    # Only the changed passage(s) were embedded, not the whole document.
+    assert 1 <= summary.embedded < len([p for p in passages if p[1] == SEED_000])
+    text = service.snapshot().store.get_document(SEED_000).text
+    assert "A new closing paragraph was added." in text
+
+
+def test_vanished_document_is_removed(service, seeds_dir):
+    (seeds_dir / f"{SEED_000}.txt").unlink()
+    summary = service.ingest([seeds_dir])
+    assert summary.removed == 1
+    assert service.snapshot().store.get_document(SEED_000) is None
+    assert len(service.snapshot().vectors) == service.snapshot().store.count_passages()
+
+
+def test_failed_ingest_leaves_previous_index_serving(service, seeds_dir):
+    before = _state(service)
+
+    class Exploding(FakeEncoder):
+        def encode(self, texts):
+            raise RuntimeError("model crashed")
+
+    (seeds_dir / "new.txt").write_text("A brand new document about something else entirely.")
+    broken = QAService(service.settings, encoder=Exploding())
+    with pytest.raises(RuntimeError):
+        broken.ingest([seeds_dir])
+    fresh = QAService(service.settings, encoder=FakeEncoder())
+    assert _state(fresh) == before
+    assert not [p for p in service.index_dir.iterdir() if ".tmp-" in p.name]
+
+
+def test_no_index_gives_a_clear_error(tmp_path):
+    svc = QAService(Settings.from_env({}, index_dir=tmp_path / "none"), encoder=FakeEncoder())
+    with pytest.raises(IndexNotReadyError, match="qa ingest"):
+        svc.ask("anything")
+
+
+def test_corrupt_vector_file_names_the_file(service):
+    gen = require_generation(service.index_dir)
+    (gen / "vectors.faiss").write_bytes(b"garbage")
+    fresh = QAService(service.settings, encoder=FakeEncoder())
+    with pytest.raises(CorruptIndexError, match="vectors.faiss"):
+        fresh.snapshot()
+
+
+def test_server_sees_a_new_generation_without_restart(service, seeds_dir, monkeypatch):
+    monkeypatch.setattr("qa.service.RELOAD_CHECK_SECONDS", 0)
+    assert service.health()["documents"] == 5
+    writer = QAService(service.settings, encoder=FakeEncoder())
+    (seeds_dir / "extra.md").write_text("# Extra\n\nMINUSMA troops left Mali in 2023.\n")
+    writer.ingest([seeds_dir])
+    assert service.health()["documents"] == 6
+
+
+def test_old_generations_are_pruned(service, seeds_dir):
+    for i in range(4):
+        (seeds_dir / f"n{i}.txt").write_text(f"Document number {i} says something new.")
+        service.ingest([seeds_dir])
+    gens = [p.name for p in service.index_dir.iterdir() if p.name.startswith("gen-")]
+    assert len(gens) == 2
+    assert (service.index_dir / "CURRENT").read_text().strip() in gens
+    manifest = json.loads((require_generation(service.index_dir) / "manifest.json").read_text())
+    assert manifest["encoder"].startswith("fake")
+    assert Store(require_generation(service.index_dir) / DB_NAME).count_documents() == 9

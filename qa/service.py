@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Sequence
 
 from embeddings import Encoder, IndexFileError, SentenceTransformerEncoder, VectorIndex
-from qa import answers, retrieval
+from qa import answers, followup, retrieval
 from qa.config import Settings
 from qa.errors import BadRequestError, CorruptIndexError, IndexNotReadyError, NotFoundError
 from qa.ingest import IngestSummary, Progress, SourcedDocument, documents_from_paths, ingest_documents
@@ -163,7 +163,8 @@ class QAService:
         started = time.perf_counter()
         snap = self.snapshot()
         timings: dict[str, float] = {}
-        candidates = self._retrieve(snap, question, top_k, filters, timings)
+        query = followup.retrieval_query(question, history)
+        candidates = self._retrieve(snap, query, top_k, filters, timings)
         t0 = time.perf_counter()
         hits, documents = self._hits(snap, candidates)
         abstain_below = self.settings.abstain_below

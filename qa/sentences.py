@@ -29,9 +29,9 @@ _LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # what str.splitlines
 _CLOSERS = "\"”’'»)\\]"
 
 _CANDIDATE = re.compile(
-    # Terminal punctuation (possessive, so a long run of dots cannot backtrack),
-    # any closing quotes or brackets, then white space.
-    rf"(?P<stop>[.!?…]++[{_CLOSERS}]*+)(?=\s)"
+    # Terminal punctuation, any closing quotes or brackets, then white space. Matched
+    # from the start of a run only and possessively, so a long run of dots is read once.
+    rf"(?<![.!?…])(?P<stop>[.!?…]++[{_CLOSERS}]*+)(?=\s)"
     # A line break always ends a sentence (paragraph or single newline).
     rf"|(?P<line>[{_LINE_BREAKS}])"
     # Sentences glued together by page scraping: "expertise.Import of weapons".

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 
 from qa import api, web
 from qa.config import Settings
@@ -30,10 +30,19 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
         api.register_writes(app)
     web.init_app(app)
 
+    allowed_origins = set(settings.cors_origins)
+
     @app.after_request
     def _headers(response):
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        # CORS is off unless the origin is on the configured allow-list.
+        origin = request.headers.get("Origin")
+        if origin and origin in allowed_origins:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type, Authorization"
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, DELETE, OPTIONS"
+            response.headers["Vary"] = "Origin"
         return response
 
     return app

@@ -185,3 +185,17 @@ def test_write_endpoints_with_token(service):
     assert client.delete("/api/documents/notes/extra", headers=auth).status_code == 200
     assert client.get("/api/documents/notes/extra").status_code == 404
     assert client.post("/api/documents", json={**body, "id": "../etc"}, headers=auth).status_code == 400
+
+
+def test_cors_off_by_default_and_allow_list(service):
+    from dataclasses import replace
+
+    client = create_app(service=service).test_client()
+    r = client.get("/api/health", headers={"Origin": "https://example.org"})
+    assert "Access-Control-Allow-Origin" not in r.headers
+    service.settings = replace(service.settings, cors_origins=("https://example.org",))
+    client = create_app(service=service).test_client()
+    assert client.get("/api/health", headers={"Origin": "https://example.org"}
+                      ).headers["Access-Control-Allow-Origin"] == "https://example.org"
+    assert "Access-Control-Allow-Origin" not in client.get(
+        "/api/health", headers={"Origin": "https://evil.example"}).headers

@@ -57,7 +57,7 @@ def retrieve(store: Store, vectors: VectorIndex, query: str, query_vector: np.nd
         Candidate(passages[r], fused[r], dense_score.get(r), lexical_rank.get(r), dense_rank.get(r))
         for r in order[:n] if r in passages
     ]
-    return group_near_duplicates(candidates)[:k]
+    return group_near_duplicates(candidates, k)
 
 
 _WORDS = re.compile(r"\w+")
@@ -73,11 +73,15 @@ def _shingles(text: str, size: int = 3) -> set[tuple[str, ...]]:
 NEAR_DUPLICATE = 0.6  # share of the smaller passage's word triples found in the other
 
 
-def group_near_duplicates(candidates: list[Candidate]) -> list[Candidate]:
+def group_near_duplicates(candidates: list[Candidate], k: int | None = None) -> list[Candidate]:
     """Keep the best of passages that tell the same text in different documents; the
-    others' document ids go in its ``also_in``."""
+    others' document ids go in its ``also_in``. Stops once ``k`` are kept, but still
+    folds the duplicates just below the cut into ``also_in``."""
     kept: list[tuple[Candidate, set]] = []
-    for cand in candidates:
+    limit = len(candidates) if k is None else k
+    for i, cand in enumerate(candidates):
+        if len(kept) >= limit and i >= 2 * limit:
+            break
         sh = _shingles(cand.passage.text)
         for best, best_sh in kept:
             if best.passage.document_id == cand.passage.document_id:
@@ -88,5 +92,6 @@ def group_near_duplicates(candidates: list[Candidate]) -> list[Candidate]:
                     best.also_in.append(cand.passage.document_id)
                 break
         else:
-            kept.append((cand, sh))
+            if len(kept) < limit:
+                kept.append((cand, sh))
     return [c for c, _ in kept]

@@ -43,6 +43,13 @@ def health():
     return jsonify(service().health())
 
 
+@bp.get("/openapi.json")
+def openapi_json():
+    from qa import openapi
+
+    return jsonify(openapi.spec(write_endpoints=bool(service().settings.admin_token)))
+
+
 @bp.post("/ask")
 def ask():
     body = json_body()

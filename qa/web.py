@@ -12,5 +12,10 @@ def index():
     return send_from_directory(bp.static_folder, "index.html")
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    return send_from_directory(bp.static_folder, "favicon.svg", mimetype="image/svg+xml")
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)

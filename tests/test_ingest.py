@@ -113,3 +113,23 @@ def test_old_generations_are_pruned(service, seeds_dir):
     manifest = json.loads((require_generation(service.index_dir) / "manifest.json").read_text())
     assert manifest["encoder"].startswith("fake")
     assert Store(require_generation(service.index_dir) / DB_NAME).count_documents() == 9
+
+
+def test_shared_citation_resolves_or_is_reported_gone(service, seeds_dir):
+    from qa.errors import NotFoundError
+
+    before = {p.passage_id: p.text for p in service.snapshot().store.iter_passages()}
+    path = seeds_dir / f"{SEED_000}.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("MOSCOW, August 21.", "MOSCOW, Aug 21."),
+                    encoding="utf-8")
+    service.ingest([seeds_dir])
+    after = {p.passage_id: p.text for p in service.snapshot().store.iter_passages()}
+    gone = set(before) - set(after)
+    assert gone and all(before[i] != after.get(i) for i in gone)
+    for pid, text in before.items():
+        if pid in after:
+            assert after[pid] == text  # an id never comes back with other text
+            assert service.passage(pid)[0].text == text
+        else:
+            with pytest.raises(NotFoundError, match="removed"):
+                service.passage(pid)

@@ -13,9 +13,8 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from qa import responses
-from qa.errors import (BadRequestError, NotFoundError, QAError, UnauthorizedError,
+from qa.errors import (BadRequestError, QAError, UnauthorizedError,
                        UnsupportedMediaTypeError)
-from qa.models import Document
 from qa.service import QAService
 from qa.validation import (check_fields, filters_field, history_field, int_field, require_object,
                            text_field)

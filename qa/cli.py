@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 import textwrap
-from dataclasses import replace
 from pathlib import Path
 
 from qa.config import Settings

@@ -21,7 +21,7 @@ from qa.corpus import load_corpus
 from qa.errors import CorruptIndexError
 from qa.models import Document, Skipped
 from qa.passages import split_passages
-from qa.store import DB_NAME, VECTORS_NAME, NewGeneration, Store, current_generation
+from qa.store import DB_NAME, NewGeneration, Store, current_generation
 
 Progress = Callable[[int, int], None]  # (passages embedded so far, passages to embed)
 
@@ -99,9 +99,9 @@ def ingest_documents(index_dir: Path, documents: Sequence[SourcedDocument], enco
     prune_origins, delete_ids = set(prune_origins), set(delete_ids)
     with ingest_lock(index_dir):
         base = current_generation(index_dir)
-        states = _states(base)
+        states, stored_encoder = _base_state(base)
         encoder_key = f"{encoder.name}:{encoder.dimension}"
-        reembed_all = base is not None and _stored_encoder(base) != encoder_key
+        reembed_all = base is not None and stored_encoder != encoder_key
         wanted = {d.document.id for d in documents}
         to_write: list[SourcedDocument] = []
         for item in documents:
@@ -133,20 +133,13 @@ def ingest_documents(index_dir: Path, documents: Sequence[SourcedDocument], enco
     return summary
 
 
-def _states(base: Path | None) -> dict:
+def _base_state(base: Path | None) -> tuple[dict, str | None]:
+    """The served generation's document states and the encoder its vectors came from."""
     if base is None:
-        return {}
+        return {}, None
     store = Store(base / DB_NAME)
     try:
-        return store.document_states()
-    finally:
-        store.close()
-
-
-def _stored_encoder(base: Path) -> str | None:
-    store = Store(base / DB_NAME)
-    try:
-        return store.get_meta("encoder")
+        return store.document_states(), store.get_meta("encoder")
     finally:
         store.close()
 

@@ -95,11 +95,7 @@ class QAService:
             return self._snapshot
         with self._reload_lock:
             if self._snapshot is None or token != self._token:
-                if token is None:
-                    raise IndexNotReadyError(
-                        f"No index in {self.index_dir}. Build one with `qa ingest seeds/`"
-                        " (or `make serve`).")
-                self._snapshot = Snapshot.load(self.index_dir)
+                self._snapshot = Snapshot.load(self.index_dir)  # says how to build one if none
                 self._token = self._snapshot.generation
         return self._snapshot
 

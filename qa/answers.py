@@ -14,25 +14,9 @@ from typing import Sequence
 from qa.models import Answer, Citation, Document
 from qa.retrieval import Candidate
 from qa.sentences import sentence_spans
+from qa.words import content_words
 
 ABSTAIN_BELOW = 0.35
-
-_WORD = re.compile(r"\w+")
-STOPWORDS = frozenset("""a an the of in on at to for from by with and or is are was were be been
-being do does did what which who whom whose when where why how that this these those it its
-as into about than then there their they them he she his her we our you your i me my not no
-has have had will would can could should may might shall s""".split())
-
-
-def content_words(text: str) -> set[str]:
-    return {_stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS}
-
-
-def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
 
 
 @dataclass

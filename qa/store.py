@@ -26,6 +26,7 @@ from typing import Iterable, Iterator, Sequence
 
 from qa.errors import CorruptIndexError, IndexNotReadyError
 from qa.models import Document, Passage
+from qa.words import query_terms
 
 DB_NAME = "qa.sqlite3"
 VECTORS_NAME = "vectors.faiss"
@@ -294,13 +295,9 @@ class Store:
         self.conn.commit()
 
 
-_FTS_TOKEN = re.compile(r"\w+", re.UNICODE)
-
-
 def fts_query(text: str) -> str:
     """An FTS5 query that ORs the text's words, each quoted so no word is read as syntax."""
-    words = dict.fromkeys(w.lower() for w in _FTS_TOKEN.findall(text))
-    return " OR ".join(f'"{w}"' for w in words)
+    return " OR ".join(f'"{w}"' for w in query_terms(text))
 
 
 # -- generations ---------------------------------------------------------------

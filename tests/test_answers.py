@@ -1,6 +1,7 @@
+import pytest
 from qa.answers import build_answer, expected_answer, verified_citation, SentenceChoice, _DATE, _NAME, _NUMBER
 from qa.models import Document
-from qa.retrieval import Candidate, group_near_duplicates, rrf
+from qa.retrieval import DENSE_WEIGHT, Candidate, fuse, group_near_duplicates
 from qa.store import StoredPassage
 
 DOC = Document(id="d", text="Intro line here. Igor Gromyko is the ambassador of Russia to Mali. "
@@ -41,10 +42,18 @@ def test_low_similarity_abstains():
     assert build_answer("anything", [], {}) is None
 
 
-def test_rrf_rewards_agreement():
-    scores = rrf([[1, 2, 3], [3, 1, 9]])
+def test_fusion_rewards_agreement_and_keeps_the_margin():
+    # Row 1 is close in meaning and the best lexical match; row 2 only close in meaning.
+    scores = fuse([(1, 0.6), (2, 0.6), (3, 0.2)], [(1, 12.0), (3, 6.0), (9, 3.0)])
     assert max(scores, key=scores.get) == 1
-    assert scores[3] > scores[2] and 9 in scores
+    assert scores[1] - scores[2] == pytest.approx(1 - DENSE_WEIGHT)
+    # BM25 is scaled by the query's best score, so half the best BM25 adds half as much.
+    assert scores[3] == pytest.approx(DENSE_WEIGHT * 0.2 + (1 - DENSE_WEIGHT) * 0.5)
+    assert scores[9] == pytest.approx((1 - DENSE_WEIGHT) * 0.25)
+
+
+def test_fusion_without_lexical_matches_is_the_dense_ranking():
+    assert fuse([(4, 0.5), (5, 0.4)], []) == {4: DENSE_WEIGHT * 0.5, 5: DENSE_WEIGHT * 0.4}
 
 
 def test_near_duplicates_from_other_documents_are_grouped():

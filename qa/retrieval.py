@@ -71,11 +71,16 @@ def retrieve(store: Store, vectors: VectorIndex, query: str, query_vector: np.nd
 _WORDS = re.compile(r"\w+")
 
 
-def _shingles(text: str, size: int = 3) -> set[tuple[str, ...]]:
+def shingles(text: str, size: int = 3) -> set[tuple[str, ...]]:
     words = _WORDS.findall(text.lower())
     if len(words) < size:
         return {tuple(words)}
     return {tuple(words[i:i + size]) for i in range(len(words) - size + 1)}
+
+
+def shingle_overlap(a: set, b: set) -> float:
+    """Share of the smaller set's word triples found in the other."""
+    return len(a & b) / max(1, min(len(a), len(b)))
 
 
 NEAR_DUPLICATE = 0.6  # share of the smaller passage's word triples found in the other
@@ -90,12 +95,11 @@ def group_near_duplicates(candidates: list[Candidate], k: int | None = None) -> 
     for i, cand in enumerate(candidates):
         if len(kept) >= limit and i >= 2 * limit:
             break
-        sh = _shingles(cand.passage.text)
+        sh = shingles(cand.passage.text)
         for best, best_sh in kept:
             if best.passage.document_id == cand.passage.document_id:
                 continue
-            overlap = len(sh & best_sh) / max(1, min(len(sh), len(best_sh)))
-            if overlap >= NEAR_DUPLICATE:
+            if shingle_overlap(sh, best_sh) >= NEAR_DUPLICATE:
                 if cand.passage.document_id not in best.also_in:
                     best.also_in.append(cand.passage.document_id)
                 break

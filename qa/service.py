@@ -165,12 +165,17 @@ class QAService:
         hits, documents = self._hits(snap, candidates)
         abstain_below = self.settings.abstain_below
         answer = answers.build_answer(
-            question, candidates, documents,
+            question, candidates, documents, self._question_weights(snap, question),
             answers.ABSTAIN_BELOW if abstain_below is None else abstain_below)
         timings["answer"] = round((time.perf_counter() - t0) * 1000, 2)
         timings["total"] = round((time.perf_counter() - started) * 1000, 2)
         return AskResult(question=question, abstained=answer is None, answer=answer,
                          passages=hits, timings_ms=timings)
+
+    @staticmethod
+    def _question_weights(snap: Snapshot, question: str) -> dict[str, float]:
+        terms = answers.question_terms(question)
+        return answers.idf_weights(snap.store.document_frequencies(terms), len(snap.vectors))
 
     # -- look-ups -----------------------------------------------------------
     def passage(self, passage_id: str) -> tuple[StoredPassage, Document, str | None, str | None]:

@@ -43,7 +43,7 @@ def utc_timestamp(seconds: float) -> str:
 
 
 class JsonFormatter(logging.Formatter):
-    """A record becomes ``{"time", "level", "logger", "event", ...}`` on one line.
+    """A record becomes ``{"time", "level", "logger", "pid", "event", ...}`` on one line.
 
     ``extra=`` fields are written as they are (a record with no ``event`` is an ordinary
     log line, ``"event": "log"``); ``message`` is the text unless it only repeats the
@@ -51,8 +51,9 @@ class JsonFormatter(logging.Formatter):
     """
 
     def format(self, record: logging.LogRecord) -> str:
+        # The pid tells gunicorn's worker processes apart.
         line: dict = {"time": utc_timestamp(record.created), "level": record.levelname,
-                      "logger": record.name, "event": "log"}
+                      "logger": record.name, "pid": record.process, "event": "log"}
         extra = {k: v for k, v in vars(record).items() if k not in _RECORD_ATTRIBUTES}
         message = record.getMessage()
         if message != extra.get("event"):

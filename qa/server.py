@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 def serve(settings: Settings, dev: bool = False) -> int:
     configure_logging(settings.log_level)
+    # The model's loading bar would be the one line on stderr that is not JSON.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     if dev:
         return _serve_dev(settings)
     # Each worker process counts its own requests; they meet in files under this directory
@@ -38,6 +40,7 @@ def serve(settings: Settings, dev: bool = False) -> int:
         # Workers are forked inside run() and leave through here too; only the master cleans.
         if os.getpid() == owner:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+            os.environ.pop(MULTIPROC_ENV, None)
     return 0
 
 
@@ -88,6 +91,9 @@ def _gunicorn(app, settings: Settings):
             self.cfg.set("accesslog", None)
             self.cfg.set("logger_class", JsonLogger)
             self.cfg.set("loglevel", settings.log_level.lower())
+            # One shared socket path per user: two servers on a host would take it from
+            # each other, and nothing here uses gunicornc.
+            self.cfg.set("control_socket_disable", True)
 
         def load(self):
             return app

@@ -8,27 +8,12 @@ import json
 import logging
 import re
 
-import pytest
-
 from qa.app import create_app
 from qa.logs import configure_logging
 
 ISO_UTC_MS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 FRESH_ID = re.compile(r"[0-9a-f]{32}")
 QUESTION = "Who is the Russian ambassador to Mali, Igor Gromyko?"
-
-
-@pytest.fixture
-def log_lines():
-    """Logging configured as ``qa serve`` does, into a buffer; returns the parsed lines."""
-    root = logging.getLogger()
-    level, handlers = root.level, root.handlers[:]
-    stream = io.StringIO()
-    configure_logging("INFO", stream)
-    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    logging.captureWarnings(False)
 
 
 def request_lines(lines):

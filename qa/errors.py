@@ -51,6 +51,13 @@ class IndexNotReadyError(QAError):
     code = "index_not_ready"
 
 
+class NotReadyError(QAError):
+    """The index is there but the service cannot answer yet (the model is loading)."""
+
+    status = 503
+    code = "not_ready"
+
+
 class CorruptIndexError(IndexNotReadyError):
     code = "index_corrupt"
 

@@ -21,7 +21,7 @@ from qa.corpus import load_corpus
 from qa.errors import CorruptIndexError
 from qa.models import Document, Skipped
 from qa.passages import split_passages
-from qa.store import DB_NAME, NewGeneration, Store, current_generation
+from qa.store import DB_NAME, NewGeneration, Store, current_generation, prune_generations
 
 Progress = Callable[[int, int], None]  # (passages embedded so far, passages to embed)
 
@@ -123,6 +123,8 @@ def ingest_documents(index_dir: Path, documents: Sequence[SourcedDocument], enco
         if summary.changed or reembed_all:
             _write_generation(index_dir, to_write, to_delete, encoder, encoder_key, reembed_all,
                               summary, progress)
+        else:  # nothing to publish, but an ingest that was killed may have left debris
+            prune_generations(index_dir)
         gen = current_generation(index_dir)
         if gen is not None:
             store = Store(gen / DB_NAME)

@@ -308,9 +308,8 @@ _GEN = re.compile(r"^gen-(\d{6})$")
 def current_generation(index_dir: Path) -> Path | None:
     """The generation ``CURRENT`` names, or None when no index was ever built."""
     pointer = Path(index_dir) / CURRENT_NAME
-    try:
-        name = pointer.read_text().strip()
-    except FileNotFoundError:
+    name = current_token(index_dir)
+    if name is None:
         return None
     if not _GEN.match(name) or not (Path(index_dir) / name).is_dir():
         raise CorruptIndexError(
@@ -329,9 +328,11 @@ def require_generation(index_dir: Path) -> Path:
 def current_token(index_dir: Path) -> str | None:
     """A cheap value that changes when a new generation is published."""
     try:
-        return (Path(index_dir) / CURRENT_NAME).read_text().strip()
+        data = (Path(index_dir) / CURRENT_NAME).read_bytes()
     except FileNotFoundError:
         return None
+    # Damaged bytes must not raise here: current_generation() says the pointer is bad.
+    return data.decode("utf-8", errors="replace").strip()
 
 
 class NewGeneration:
@@ -387,11 +388,15 @@ def _next_number(index_dir: Path) -> int:
 
 
 def prune_generations(index_dir: Path) -> None:
-    """Delete generations older than the last KEEP_GENERATIONS, and leftovers of
-    ingests that died before publishing."""
+    """Keep the served generation and the KEEP_GENERATIONS - 1 before it (still open in
+    servers that have not switched yet); delete older ones, and leftovers of ingests that
+    died: a ``.tmp-PID`` directory or file of a dead process, and a complete generation
+    newer than ``CURRENT`` (renamed into place but never switched to). Runs under the
+    ingest lock, so no other writer is between those steps."""
     current = current_token(index_dir)
-    published = sorted(p for p in index_dir.iterdir() if _GEN.match(p.name))
-    keep = {p.name for p in published[-KEEP_GENERATIONS:]} | {current}
+    published = sorted(p.name for p in index_dir.iterdir() if _GEN.match(p.name))
+    served = [name for name in published if current is not None and name <= current]
+    keep = set(served[-KEEP_GENERATIONS:]) | {current}
     for p in index_dir.iterdir():
         if p.name in keep:
             continue

@@ -31,6 +31,7 @@ from qa.words import query_terms
 DB_NAME = "qa.sqlite3"
 VECTORS_NAME = "vectors.faiss"
 CURRENT_NAME = "CURRENT"
+MANIFEST_NAME = "manifest.json"
 KEEP_GENERATIONS = 2  # the served one and the one before, still open in running servers
 
 SCHEMA = """
@@ -362,7 +363,8 @@ class NewGeneration:
         self.store.commit()
         self.store.conn.execute("PRAGMA optimize")
         self.store.close()
-        (self.path / "manifest.json").write_text(json.dumps(manifest, indent=2))
+        manifest = {**manifest, "base": self.base.name if self.base else None}
+        (self.path / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2))
         _fsync_dir_files(self.path)
         final = self.index_dir / self.name
         os.replace(self.path, final)
@@ -388,15 +390,18 @@ def _next_number(index_dir: Path) -> int:
 
 
 def prune_generations(index_dir: Path) -> None:
-    """Keep the served generation and the KEEP_GENERATIONS - 1 before it (still open in
-    servers that have not switched yet); delete older ones, and leftovers of ingests that
-    died: a ``.tmp-PID`` directory or file of a dead process, and a complete generation
-    newer than ``CURRENT`` (renamed into place but never switched to). Runs under the
-    ingest lock, so no other writer is between those steps."""
+    """Keep the served generation and the KEEP_GENERATIONS - 1 served before it (still
+    open in servers that have not switched yet); delete the others, which includes what
+    ingests that died left: a ``.tmp-PID`` directory or file of a dead process, and a
+    complete generation that was renamed into place but never switched to. Runs under
+    the ingest lock, so no other writer is between those steps."""
     current = current_token(index_dir)
-    published = sorted(p.name for p in index_dir.iterdir() if _GEN.match(p.name))
-    served = [name for name in published if current is not None and name <= current]
-    keep = set(served[-KEEP_GENERATIONS:]) | {current}
+    keep = {current}
+    name = current
+    while name is not None and len(keep) < KEEP_GENERATIONS:
+        # Each manifest names the generation it was copied from: the one served before.
+        name = _base_of(index_dir, name)
+        keep.add(name)
     for p in index_dir.iterdir():
         if p.name in keep:
             continue
@@ -405,6 +410,19 @@ def prune_generations(index_dir: Path) -> None:
                 shutil.rmtree(p, ignore_errors=True)
             else:
                 p.unlink(missing_ok=True)
+
+
+def _base_of(index_dir: Path, generation: str) -> str | None:
+    try:
+        manifest = json.loads((index_dir / generation / MANIFEST_NAME).read_text())
+    except (OSError, ValueError):
+        manifest = {}
+    if isinstance(manifest, dict) and "base" in manifest:
+        base = manifest["base"]
+        return base if isinstance(base, str) and _GEN.match(base) else None
+    # Written before manifests named their base: the newest generation older than it.
+    older = [p.name for p in index_dir.iterdir() if _GEN.match(p.name) and p.name < generation]
+    return max(older, default=None)
 
 
 def _pid_alive(name: str) -> bool:

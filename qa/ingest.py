@@ -8,6 +8,7 @@ an unchanged corpus cost little more than reading the files.
 from __future__ import annotations
 
 import fcntl
+from collections import Counter
 import os
 import time
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from typing import Callable, Iterable, Sequence
 
 
 from embeddings import Encoder, IndexFileError, VectorIndex
-from qa.corpus import load_corpus
+from qa.corpus import MAX_FILE_BYTES, load_corpus
 from qa.errors import CorruptIndexError
 from qa.models import Document, Skipped
 from qa.passages import split_passages
@@ -40,6 +41,11 @@ class IngestSummary:
     seconds: float = 0.0
     generation: str | None = None
 
+    def skipped_by_kind(self) -> dict[str, int]:
+        """How many sources were skipped for each kind of reason, most first."""
+        counts = Counter(s.kind for s in self.skipped)
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.removed)
@@ -51,7 +57,8 @@ class SourcedDocument:
     origin: str  # the directory or JSONL file it came from ('api' for HTTP writes)
 
 
-def documents_from_paths(paths: Sequence[str | Path], summary: IngestSummary
+def documents_from_paths(paths: Sequence[str | Path], summary: IngestSummary,
+                         max_file_bytes: int = MAX_FILE_BYTES
                          ) -> tuple[list[SourcedDocument], set[str]]:
     """Load each path; the first document with a given id wins. Returns the documents
     and the origins whose other documents may be removed (every path given)."""
@@ -61,13 +68,14 @@ def documents_from_paths(paths: Sequence[str | Path], summary: IngestSummary
     for path in paths:
         origin = str(Path(path).resolve())
         origins.add(origin)
-        loaded = load_corpus([path])
+        loaded = load_corpus([path], max_file_bytes)
         summary.skipped += loaded.skipped
         summary.notes += loaded.notes
         for doc in loaded.documents:
             if doc.id in seen:
                 summary.skipped.append(Skipped(f"{path}: {doc.id}",
-                                               f"duplicate id, first seen in {seen[doc.id]}"))
+                                               f"duplicate id, first seen in {seen[doc.id]}",
+                                               "duplicate id"))
                 continue
             seen[doc.id] = str(path)
             documents.append(SourcedDocument(doc, origin))

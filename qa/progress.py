@@ -46,7 +46,7 @@ class ProgressReporter:
     def summary(self, summary) -> None:
         w = self.stream.write
         w(f"ingest: {summary.added} added, {summary.updated} updated, {summary.unchanged} unchanged,"
-          f" {summary.removed} removed, {len(summary.skipped)} skipped;"
+          f" {summary.removed} removed, {len(summary.skipped)} skipped{_kinds(summary)};"
           f" {summary.embedded} passages embedded; index holds {summary.documents} documents,"
           f" {summary.passages} passages ({summary.seconds:.1f} s)\n")
         for note in summary.notes:
@@ -54,3 +54,8 @@ class ProgressReporter:
         for s in summary.skipped:
             w(f"  skipped {s.source}: {s.reason}\n")
         self.stream.flush()
+
+
+def _kinds(summary) -> str:
+    kinds = summary.skipped_by_kind()
+    return f" ({', '.join(f'{n} {kind}' for kind, n in kinds.items())})" if kinds else ""

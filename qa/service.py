@@ -202,7 +202,7 @@ class QAService:
     # -- writes -------------------------------------------------------------
     def ingest(self, paths: Sequence[str | Path], progress: Progress | None = None) -> IngestSummary:
         summary = IngestSummary()
-        documents, origins = documents_from_paths(paths, summary)
+        documents, origins = documents_from_paths(paths, summary, self.settings.max_file_bytes)
         return self._written(ingest_documents(self.index_dir, documents, self.encoder,
                                               prune_origins=origins, summary=summary,
                                               progress=progress))

@@ -26,9 +26,9 @@ SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
 ADMIN_TOKEN = "fuzz-admin-token"
 POSITIVE, NEGATIVE = GenerationMode.POSITIVE, GenerationMode.NEGATIVE
-MAX_EXAMPLES = 20
+MAX_EXAMPLES = 15
 # Each accepted write publishes a generation; fewer examples keep the run short.
-MAX_WRITE_EXAMPLES = 8
+MAX_WRITE_EXAMPLES = 6
 
 # Operations whose inputs can be outside the schema (a path parameter that is any
 # string cannot), so only these get a negative run.

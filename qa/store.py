@@ -20,6 +20,7 @@ import re
 import shutil
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -33,6 +34,9 @@ VECTORS_NAME = "vectors.faiss"
 CURRENT_NAME = "CURRENT"
 MANIFEST_NAME = "manifest.json"
 KEEP_GENERATIONS = 2  # the served one and the one before, still open in running servers
+# Also kept: generations replaced less than this ago, which a server may still be reading
+# (gunicorn's worker timeout, the longest a request may run, is 120 s).
+PRUNE_GRACE_SECONDS = 120.0
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -390,18 +394,25 @@ def _next_number(index_dir: Path) -> int:
 
 
 def prune_generations(index_dir: Path) -> None:
-    """Keep the served generation and the KEEP_GENERATIONS - 1 served before it (still
-    open in servers that have not switched yet); delete the others, which includes what
-    ingests that died left: a ``.tmp-PID`` directory or file of a dead process, and a
-    complete generation that was renamed into place but never switched to. Runs under
-    the ingest lock, so no other writer is between those steps."""
+    """Keep the served generation, the KEEP_GENERATIONS - 1 served before it, and any
+    generation replaced less than PRUNE_GRACE_SECONDS ago: a server checks ``CURRENT``
+    only every half second and a request may run longer, so a generation that was served
+    recently may still be read. Delete the others, which includes what ingests that died
+    left: a ``.tmp-PID`` directory or file of a dead process, and a complete generation
+    that was renamed into place but never switched to. Runs under the ingest lock, so no
+    other writer is between those steps."""
+    now = time.time()
     current = current_token(index_dir)
     keep = {current}
-    name = current
-    while name is not None and len(keep) < KEEP_GENERATIONS:
+    name, replaced_at = current, _created(index_dir, current, now)
+    while name is not None:
         # Each manifest names the generation it was copied from: the one served before.
         name = _base_of(index_dir, name)
+        if name is None or (len(keep) >= KEEP_GENERATIONS
+                            and now - replaced_at > PRUNE_GRACE_SECONDS):
+            break
         keep.add(name)
+        replaced_at = _created(index_dir, name, now)
     for p in index_dir.iterdir():
         if p.name in keep:
             continue
@@ -412,12 +423,24 @@ def prune_generations(index_dir: Path) -> None:
                 p.unlink(missing_ok=True)
 
 
-def _base_of(index_dir: Path, generation: str) -> str | None:
+def _manifest(index_dir: Path, generation: str | None) -> dict:
+    if generation is None:
+        return {}
     try:
         manifest = json.loads((index_dir / generation / MANIFEST_NAME).read_text())
     except (OSError, ValueError):
-        manifest = {}
-    if isinstance(manifest, dict) and "base" in manifest:
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def _created(index_dir: Path, generation: str | None, default: float) -> float:
+    created = _manifest(index_dir, generation).get("created")
+    return float(created) if isinstance(created, (int, float)) else default
+
+
+def _base_of(index_dir: Path, generation: str) -> str | None:
+    manifest = _manifest(index_dir, generation)
+    if "base" in manifest:
         base = manifest["base"]
         return base if isinstance(base, str) and _GEN.match(base) else None
     # Written before manifests named their base: the newest generation older than it.

@@ -118,6 +118,7 @@ CHILD = textwrap.dedent('''
     qa.store._fsync_dir_files = fsync_files
     qa.store.shutil.rmtree = rmtree
     qa.ingest.EMBED_CHUNK = 1  # one passage per encode call, so there is a "middle"
+    qa.store.PRUNE_GRACE_SECONDS = 0  # generations replaced seconds ago are pruned too
 
     QAService(Settings.from_env({}, index_dir=index_dir), encoder=encoder).ingest([corpus])
     print("ingest finished without being killed")
@@ -178,7 +179,9 @@ def base_index(tmp_path_factory):
 
 
 @pytest.mark.parametrize("point,switched", KILL_POINTS, ids=[p for p, _ in KILL_POINTS])
-def test_kill_9_during_ingest_keeps_a_complete_index(base_index, tmp_path, point, switched):
+def test_kill_9_during_ingest_keeps_a_complete_index(base_index, tmp_path, monkeypatch, point,
+                                                     switched):
+    monkeypatch.setattr("qa.store.PRUNE_GRACE_SECONDS", 0)
     base_dir, changed = base_index
     index_dir = tmp_path / "index"
     shutil.copytree(base_dir, index_dir)

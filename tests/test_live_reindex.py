@@ -105,3 +105,33 @@ def test_questions_succeed_while_new_generations_are_published(tmp_path):
     assert generations_seen >= {5, 5 + ROUNDS}  # they were served the first and the last
     print(f"live re-index: {len(results)} requests during {ROUNDS} ingests, "
           f"{len(failed)} failed, document counts seen {sorted(generations_seen)}")
+
+
+def test_a_server_not_yet_switched_keeps_answering_after_several_ingests(tmp_path, monkeypatch):
+    """A server still on an old generation (it checks CURRENT only every 0.5 s, a request
+    may run longer) must not find its files deleted by the ingests that followed."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    settings = Settings.from_env({}, index_dir=tmp_path / "index")
+    QAService(settings, encoder=FakeEncoder()).ingest([corpus])
+    monkeypatch.setattr("qa.service.RELOAD_CHECK_SECONDS", 3600)  # never switches here
+    server_service = QAService(settings, encoder=FakeEncoder())
+    first = server_service.snapshot().generation
+    server = make_server("127.0.0.1", 0, create_app(service=server_service), threaded=True)
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    try:
+        writer = QAService(settings, encoder=FakeEncoder())
+        for n in range(4):
+            (corpus / f"new-{n}.txt").write_text(f"New document number {n} about Gao.")
+            writer.ingest([corpus])
+        assert writer.snapshot().generation != first
+        # Each request runs in a new thread, which opens the old generation's files anew.
+        for question in ("Who is the Russian ambassador to Mali?", "Gao", "MINUSMA"):
+            status, data = _request(server.server_port, "POST", "/api/ask", {"question": question})
+            assert status == 200, data
+        assert _request(server.server_port, "GET", "/api/health") == (
+            200, {"status": "ok", "documents": 5, "passages": data and server_service.health()["passages"]})
+    finally:
+        server.shutdown()
+        serving.join(timeout=10)

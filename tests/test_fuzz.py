@@ -67,6 +67,13 @@ def admin_app(tmp_path):
     return create_app(service=_service(tmp_path / "index", ADMIN_TOKEN)), str(tmp_path)
 
 
+@pytest.fixture(scope="module")
+def unchanged_admin_app(tmp_path_factory):
+    """For requests that must all be refused: they change nothing, so one index will do."""
+    root = tmp_path_factory.mktemp("fuzz-admin")
+    return create_app(service=_service(root / "index", ADMIN_TOKEN)), str(root)
+
+
 def run_fuzz(app, method: str, path: str, mode: GenerationMode, max_examples: int, *,
              headers: dict | None = None, excluded_checks=(), leak: str) -> dict[int, int]:
     """Fuzz one operation; return how many responses had each status."""
@@ -116,8 +123,9 @@ def test_write_endpoints_hold_to_the_spec_with_the_token(admin_app, method, path
 
 
 @pytest.mark.parametrize("method,path,mode", _cases(WRITES))
-def test_write_endpoints_refuse_every_request_without_the_token(admin_app, method, path, mode):
-    app, leak = admin_app
+def test_write_endpoints_refuse_every_request_without_the_token(unchanged_admin_app, method, path,
+                                                               mode):
+    app, leak = unchanged_admin_app
     before = app.extensions["qa_service"].health()
     statuses = run_fuzz(app, method, path, mode, MAX_WRITE_EXAMPLES, leak=leak,
                         headers={"Authorization": "Bearer not-the-token"})

@@ -226,6 +226,13 @@ def test_write_accepts_plain_nested_ids_and_checks_its_fields(service, tmp_path)
     assert_clean(r, tmp_path, 201)
     assert client.get("/api/documents/notes/2024/Ségou report (v2)").get_json()["published"] \
         == "2024-02-29"
+    word = "Zorblat" * 14_286  # a 100,002-character word, in a document (not a question)
+    r = client.post("/api/documents", json={"id": "long-word", "text": f"It says {word}."},
+                    headers=auth)
+    assert_clean(r, tmp_path, 201)
+    assert word in client.get("/api/documents/long-word").get_json()["text"]
+    for question in (word[:2000], "What does it say?"):
+        assert_clean(client.post("/api/ask", json={"question": question}), tmp_path, 200)
     for bad in ({**good, "published": "2024-02-30"}, {**good, "published": "soon"},
                 {**good, "text": "https://example.org/only-a-link"},  # nothing but debris
                 {**good, "text": "x" * 5_000_001}, {**good, "title": 5}, {**good, "id": 5},

@@ -13,7 +13,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from qa import responses
-from qa.errors import (BadRequestError, QAError, UnauthorizedError,
+from qa.errors import (BadRequestError, PayloadTooLargeError, QAError, UnauthorizedError,
                        UnsupportedMediaTypeError)
 from qa.service import QAService
 from qa.validation import (check_fields, date_field, document_id_field, filters_field, history_field,
@@ -30,12 +30,18 @@ def service() -> QAService:
 def json_body() -> dict:
     if not request.is_json:
         raise UnsupportedMediaTypeError("Send a JSON body with 'Content-Type: application/json'.")
+    data = request.get_data(cache=True)
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    # A body sent without Content-Length (chunked) is cut at the limit, not refused:
+    # refuse it here, or it would read as bad JSON.
+    if limit is not None and len(data) >= limit and request.content_length != len(data):
+        raise PayloadTooLargeError("The request body is too large.")
     try:
         body = request.get_json(silent=True)
     except RecursionError:  # the parser recurses once per level of nesting
         raise BadRequestError("The request body is nested too deeply.") from None
     # get_json gives None both for invalid JSON and for a literal null; tell them apart.
-    if body is None and request.get_data(cache=True).strip() != b"null":
+    if body is None and data.strip() != b"null":
         raise BadRequestError("The request body is not valid JSON (or not UTF-8).")
     return require_object(body)
 

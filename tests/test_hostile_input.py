@@ -76,6 +76,36 @@ def test_malformed_bodies_get_a_json_error(shared, path, what, data, content_typ
     assert_clean(client.post(path, data=data, **kwargs), tmp_path, status)
 
 
+@pytest.mark.parametrize("size,status", [(999_000, 400), (2_000_000, 413)])
+def test_a_chunked_body_is_held_to_the_limit(shared, size, status):
+    """No Content-Length: a real server ends the stream, which Werkzeug cuts at the
+    limit instead of refusing; the API must still answer 413, not 'bad JSON'."""
+    import http.client
+    import threading
+
+    from werkzeug.serving import make_server
+
+    client, tmp_path = shared
+    server = make_server("127.0.0.1", 0, client.application, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=30)
+        body = [b'{"question": "', *[b"a" * 1000] * (size // 1000), b'"}']
+        conn.request("POST", "/api/ask", body=iter(body), encode_chunked=True,
+                     headers={"Content-Type": "application/json",
+                              "Transfer-Encoding": "chunked"})
+        response = conn.getresponse()
+        out = json.loads(response.read())
+        conn.close()
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+    assert response.status == status, out
+    assert ("longer than 2000" in out["error"]["message"] if status == 400
+            else out["error"]["code"] == "payload_too_large"), out
+
+
 ASK_FIELDS = [
     # question length: 2000 characters is the limit (QA_MAX_QUESTION_CHARS)
     ({"question": "a" * 2000}, 200),

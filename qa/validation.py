@@ -119,15 +119,15 @@ def history_field(body: dict, settings: Settings) -> list[dict]:
         return []
     if not isinstance(history, list):
         raise BadRequestError("Field 'history' must be a list of {role, content} objects.")
-    turns = []
-    for i, turn in enumerate(history[-MAX_HISTORY_TURNS:]):
+    # Every turn is checked (the body limit bounds them), only the last ones are used.
+    for i, turn in enumerate(history):
         if not isinstance(turn, dict) or turn.get("role") not in ("user", "assistant") \
                 or not isinstance(turn.get("content"), str):
             raise BadRequestError(f"history[{i}] must be {{\"role\": \"user\"|\"assistant\", "
                                   "\"content\": string}.")
-        turns.append({"role": turn["role"],
-                      "content": clean_string(turn["content"])[: settings.max_question_chars * 2]})
-    return turns
+    return [{"role": turn["role"],
+             "content": clean_string(turn["content"])[: settings.max_question_chars * 2]}
+            for turn in history[-MAX_HISTORY_TURNS:]]
 
 
 def filters_field(body: dict) -> Filters | None:

@@ -156,6 +156,7 @@ ASK_FIELDS = [
     ({"question": "Mali", "history": [{"role": "user", "content": 3}]}, 400),
     ({"question": "Mali", "history": [{"role": "user"}]}, 400),
     ({"question": "Mali", "history": [{"role": ["user"], "content": "x"}]}, 400),
+    ({"question": "Mali", "history": [42] + [{"role": "user", "content": "q"}] * 30}, 400),
     # filters: an object of lists of strings and dates
     ({"question": "Mali", "filters": None}, 200),
     ({"question": "Mali", "filters": {}}, 200),

@@ -175,18 +175,16 @@ def base_index(tmp_path_factory):
     first.write_text(first.read_text(encoding="utf-8").replace("Mali", "the Republic of Mali"),
                      encoding="utf-8")
     (changed / "extra.txt").unlink()
-    return index_dir, changed
+    return index_dir, changed, served_state(index_dir), answer_of(index_dir)
 
 
 @pytest.mark.parametrize("point,switched", KILL_POINTS, ids=[p for p, _ in KILL_POINTS])
 def test_kill_9_during_ingest_keeps_a_complete_index(base_index, tmp_path, monkeypatch, point,
                                                      switched):
     monkeypatch.setattr("qa.store.PRUNE_GRACE_SECONDS", 0)
-    base_dir, changed = base_index
+    base_dir, changed, before_state, before_answer = base_index
     index_dir = tmp_path / "index"
     shutil.copytree(base_dir, index_dir)
-    before_state = served_state(index_dir)
-    before_answer = answer_of(index_dir)
 
     child = subprocess.run([sys.executable, "-c", CHILD, point, str(index_dir), str(changed)],
                            capture_output=True, text=True, cwd=ROOT, timeout=120)

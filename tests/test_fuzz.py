@@ -26,7 +26,7 @@ SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
 ADMIN_TOKEN = "fuzz-admin-token"
 POSITIVE, NEGATIVE = GenerationMode.POSITIVE, GenerationMode.NEGATIVE
-MAX_EXAMPLES = 15
+MAX_EXAMPLES = 12
 # Each accepted write publishes a generation; fewer examples keep the run short.
 MAX_WRITE_EXAMPLES = 6
 

@@ -69,6 +69,13 @@ class CorruptIndexError(IndexNotReadyError):
 
     code = "index_corrupt"
 
+    @classmethod
+    def of(cls, file, problem: str, index_dir) -> "CorruptIndexError":
+        """Name the file and the one way out that always works: `qa ingest` itself
+        cannot read a damaged index, so it must be deleted first."""
+        return cls(f"{file}: {problem}. Rebuild the index: delete {index_dir} and run "
+                   "`qa ingest` again.")
+
     @property
     def public_message(self) -> str:
         return ("The index cannot be read: rebuild it with `qa ingest` on the server "

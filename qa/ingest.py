@@ -202,7 +202,7 @@ def _load_base_vectors(gen: NewGeneration, dimension: int, fresh: bool) -> Vecto
     try:
         return VectorIndex.load(gen.base_vectors_path)
     except IndexFileError as e:
-        raise CorruptIndexError(f"{e}. Delete the index directory and run `qa ingest` again.") from None
+        raise CorruptIndexError.of(e.path, e.problem, gen.index_dir) from None
 
 
 EMBED_CHUNK = 512  # passages per encode call: progress stays live and memory bounded

@@ -100,13 +100,12 @@ class Store:
         self._local = threading.local()
         if readonly:
             if not self.path.is_file():
-                raise CorruptIndexError(f"{self.path}: missing. Rebuild the index with `qa ingest`.")
+                raise CorruptIndexError.of(self.path, "missing", self.path.parent.parent)
             try:
                 self._check()
             except sqlite3.DatabaseError:
-                raise CorruptIndexError(
-                    f"{self.path}: not a readable index database. Rebuild it with `qa ingest`."
-                ) from None
+                raise CorruptIndexError.of(self.path, "not a readable index database",
+                                           self.path.parent.parent) from None
 
     def _connect(self) -> sqlite3.Connection:
         if self.readonly:
@@ -317,8 +316,7 @@ def current_generation(index_dir: Path) -> Path | None:
     if name is None:
         return None
     if not _GEN.match(name) or not (Path(index_dir) / name).is_dir():
-        raise CorruptIndexError(
-            f"{pointer}: names no complete index ({name!r}). Rebuild it with `qa ingest`.")
+        raise CorruptIndexError.of(pointer, f"names no complete index ({name!r})", index_dir)
     return Path(index_dir) / name
 
 

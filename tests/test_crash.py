@@ -291,7 +291,7 @@ def test_damaged_index_stops_ask_and_serve_naming_the_file(clean_index, tmp_path
         assert cli.main([*argv, "--index-dir", str(index_dir)]) == 1, argv
         err = capsys.readouterr().err
         assert err.startswith("qa: error: ") and err.count("\n") == 1, err
-        assert str(named) in err and "qa ingest" in err, err
+        assert str(named) in err and f"delete {index_dir} and run `qa ingest`" in err, err
         assert "Traceback" not in err
 
 
@@ -305,11 +305,16 @@ def test_damaged_index_in_a_real_process_exits_non_zero(clean_index, tmp_path):
     assert "Traceback" not in r.stderr
 
 
-def test_a_damaged_index_is_rebuilt_by_deleting_it_and_ingesting(clean_index, tmp_path):
+@pytest.mark.parametrize("how", ["database garbage", "CURRENT names nothing"])
+def test_a_damaged_index_is_rebuilt_by_deleting_it_and_ingesting(clean_index, tmp_path,
+                                                                  fake_model, capsys, how):
     index_dir = tmp_path / "index"
     shutil.copytree(clean_index, index_dir)
-    _damage(index_dir, "database garbage")
-    shutil.rmtree(index_dir)  # what the message tells the operator to do
+    _damage(index_dir, how)
+    # `qa ingest` cannot build on a damaged index either, and says what to do instead.
+    assert cli.main(["ingest", str(SEEDS), "--index-dir", str(index_dir)]) == 1
+    assert f"delete {index_dir} and run `qa ingest` again" in capsys.readouterr().err
+    shutil.rmtree(index_dir)
     svc = QAService(Settings.from_env({}, index_dir=index_dir), encoder=FakeEncoder())
     svc.ingest([SEEDS])
     assert svc.health()["documents"] == 5

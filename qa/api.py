@@ -9,7 +9,7 @@ from __future__ import annotations
 import hmac
 import logging
 
-from flask import Blueprint, Flask, current_app, jsonify, request
+from flask import Blueprint, Flask, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from qa import responses
@@ -51,6 +51,11 @@ def health():
     return jsonify(service().health())
 
 
+@bp.get("/ready")
+def ready():
+    return jsonify(service().readiness())
+
+
 @bp.get("/openapi.json")
 def openapi_json():
     from qa import openapi
@@ -65,7 +70,9 @@ def ask():
     check_fields(body, {"question", "top_k", "history", "filters"})
     question = text_field(body, "question", settings.max_question_chars)
     top_k = int_field(body, "top_k", 5, 1, settings.max_top_k)
+    g.question = question  # for the request log (qa.logs), which decides whether to write it
     result = service().ask(question, top_k, history_field(body, settings), filters_field(body))
+    g.stages, g.abstained = result.timings_ms, result.abstained  # for qa.logs and qa.metrics
     return jsonify(responses.ask_json(result))
 
 
@@ -76,7 +83,9 @@ def search():
     check_fields(body, {"query", "top_k", "filters"})
     query = text_field(body, "query", settings.max_question_chars)
     top_k = int_field(body, "top_k", 5, 1, settings.max_top_k)
-    return jsonify(responses.search_json(service().search(query, top_k, filters_field(body))))
+    g.question, g.stages = query, {}
+    return jsonify(responses.search_json(service().search(query, top_k, filters_field(body),
+                                                          timings=g.stages)))
 
 
 @bp.get("/passages/<path:passage_id>")

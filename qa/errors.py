@@ -64,6 +64,13 @@ class IndexNotReadyError(QAError):
         return "No index is loaded yet: build one with `qa ingest` on the server."
 
 
+class NotReadyError(QAError):
+    """The index is there but the service cannot answer yet (the model is loading)."""
+
+    status = 503
+    code = "not_ready"
+
+
 class CorruptIndexError(IndexNotReadyError):
     """An index file is missing, truncated or not what it should be."""
 

@@ -34,6 +34,18 @@ def _text(max_chars: int) -> dict:
     return {"type": "string", "minLength": 1, "maxLength": max_chars, "pattern": NOT_BLANK_PATTERN}
 
 
+HEALTH = {
+    "type": "object",
+    "required": ["status", "documents", "passages", "ready"],
+    "additionalProperties": False,
+    "properties": {
+        "status": {"type": "string", "enum": ["ok"]},
+        "documents": {"type": "integer", "minimum": 0},
+        "passages": {"type": "integer", "minimum": 0},
+        "ready": {"type": "boolean", "description": "Whether the index and the model are loaded."},
+    },
+}
+
 SCHEMAS: dict = {
     # -- requests ---------------------------------------------------------------
     "Filters": {
@@ -113,16 +125,9 @@ SCHEMAS: dict = {
             },
         },
     },
-    "Health": {
-        "type": "object",
-        "required": ["status", "documents", "passages"],
-        "additionalProperties": False,
-        "properties": {
-            "status": {"type": "string", "enum": ["ok"]},
-            "documents": {"type": "integer", "minimum": 0},
-            "passages": {"type": "integer", "minimum": 0},
-        },
-    },
+    "Health": HEALTH,
+    "Ready": {**HEALTH, "properties": {**HEALTH["properties"],
+                                       "ready": {"type": "boolean", "enum": [True]}}},
     "Citation": {
         "type": "object",
         "required": ["marker", "passage_id", "document_id", "start", "end", "quote"],
@@ -316,6 +321,8 @@ ERROR_RESPONSES = {
     "PayloadTooLarge": _json(_ref("Error"), "The request body is too large."),
     "UnsupportedMediaType": _json(_ref("Error"), "The body is not sent as application/json."),
     "IndexNotReady": _json(_ref("Error"), "No index is loaded yet (run 'qa ingest')."),
+    "NotReady": _json(_ref("Error"), "The index or the model is not loaded yet "
+                      "(index_not_ready, index_corrupt or not_ready)."),
     "InternalError": _json(_ref("Error"), "An unexpected failure; no detail is given."),
 }
 
@@ -343,9 +350,19 @@ def _id_param(name: str, description: str) -> dict:
 READ_PATHS: dict = {
     "/api/health": {
         "get": {
-            "operationId": "health", "summary": "Liveness and index size.",
-            "responses": {"200": _json(_ref("Health"), "The index is loaded."),
-                          **_errors(503)},
+            "operationId": "health",
+            "summary": "Liveness: answers 200 whenever the process does; says if it is ready.",
+            "responses": {"200": _json(_ref("Health"), "Alive; the index size (0 while none "
+                                       "is loaded) and whether questions can be answered."),
+                          **_errors()},
+        },
+    },
+    "/api/ready": {
+        "get": {
+            "operationId": "ready",
+            "summary": "Readiness: 200 only when the index and the model are loaded.",
+            "responses": {"200": _json(_ref("Ready"), "Ready to answer questions."),
+                          "503": _error("NotReady"), **_errors()},
         },
     },
     "/api/ask": {
@@ -407,6 +424,14 @@ READ_PATHS: dict = {
         "get": {
             "operationId": "openapi", "summary": "This document.",
             "responses": {"200": _json(_ref("OpenAPI"), "The OpenAPI 3.1 description.")},
+        },
+    },
+    "/metrics": {
+        "get": {
+            "operationId": "metrics", "summary": "Prometheus metrics.",
+            "responses": {"200": {"description": "The Prometheus text exposition format.",
+                                  "content": {"text/plain": {"schema": {"type": "string"}}}},
+                          **_errors()},
         },
     },
 }

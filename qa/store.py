@@ -98,6 +98,7 @@ class Store:
         self.path = Path(path)
         self.readonly = readonly
         self._local = threading.local()
+        self._df_cache: dict[str, int] = {}
         if readonly:
             if not self.path.is_file():
                 raise CorruptIndexError.of(self.path, "missing", self.path.parent.parent)
@@ -253,6 +254,23 @@ class Store:
             return [(r[0], -r[1]) for r in self.conn.execute(sql, args)]
         except sqlite3.OperationalError:
             return []
+
+    # Document frequencies are looked up once per word per generation (it never changes).
+    DF_CAP = 10_000  # past this a word is common anyway: its weight is near zero
+
+    def document_frequencies(self, words: Sequence[str]) -> dict[str, int]:
+        """How many passages hold each word (FTS5's own tokenizer, so "elections"
+        counts passages with "election"), capped at DF_CAP to bound the cost."""
+        cache = self._df_cache
+        for w in words:
+            if w not in cache:
+                try:
+                    cache[w] = self.conn.execute(
+                        "SELECT count(*) FROM (SELECT 1 FROM passages_fts WHERE passages_fts MATCH ?"
+                        " LIMIT ?)", (f'"{w}"', self.DF_CAP)).fetchone()[0]
+                except sqlite3.OperationalError:
+                    cache[w] = 0
+        return {w: cache[w] for w in words}
 
     def iter_passages(self) -> Iterator[StoredPassage]:
         yield from (StoredPassage(*r) for r in self.conn.execute(

@@ -295,11 +295,12 @@ def test_index_errors_over_http_name_no_path(service, tmp_path, how, caplog):
     _break(service.index_dir, how)
     fresh = QAService(service.settings, encoder=FakeEncoder())
     client = create_app(service=fresh).test_client()
-    for r in (client.get("/api/health"), client.post("/api/ask", json={"question": "Mali?"}),
+    for r in (client.get("/api/ready"), client.post("/api/ask", json={"question": "Mali?"}),
               client.get("/api/documents"), client.post("/api/cite", json={"text": "Mali"})):
         body = assert_clean(r, tmp_path, 503)
         assert "qa ingest" in body["error"]["message"]
         assert body["error"]["code"] == ("index_not_ready" if how == "no index" else "index_corrupt")
+    assert assert_clean(client.get("/api/health"), tmp_path, 200)["ready"] is False
     # The operator still learns which file: the log keeps the detail.
     logged = " ".join(rec.getMessage() for rec in caplog.records)
     assert str(service.index_dir) in logged

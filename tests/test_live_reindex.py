@@ -130,8 +130,8 @@ def test_a_server_not_yet_switched_keeps_answering_after_several_ingests(tmp_pat
         for question in ("Who is the Russian ambassador to Mali?", "Gao", "MINUSMA"):
             status, data = _request(server.server_port, "POST", "/api/ask", {"question": question})
             assert status == 200, data
-        assert _request(server.server_port, "GET", "/api/health") == (
-            200, {"status": "ok", "documents": 5, "passages": data and server_service.health()["passages"]})
+        status, health = _request(server.server_port, "GET", "/api/health")
+        assert status == 200 and health["documents"] == 5  # still the generation it had
     finally:
         server.shutdown()
         serving.join(timeout=10)

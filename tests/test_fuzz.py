@@ -33,6 +33,8 @@ MAX_WRITE_EXAMPLES = 6
 # Operations whose inputs can be outside the schema (a path parameter that is any
 # string cannot), so only these get a negative run.
 READS = [("GET", "/api/health", [POSITIVE]),
+         ("GET", "/api/ready", [POSITIVE]),
+         ("GET", "/metrics", [POSITIVE]),
          ("POST", "/api/ask", [POSITIVE, NEGATIVE]),
          ("POST", "/api/search", [POSITIVE, NEGATIVE]),
          ("POST", "/api/cite", [POSITIVE, NEGATIVE]),
@@ -42,6 +44,15 @@ READS = [("GET", "/api/health", [POSITIVE]),
          ("GET", "/api/openapi.json", [POSITIVE])]
 WRITES = [("POST", "/api/documents", [POSITIVE, NEGATIVE]),
           ("DELETE", "/api/documents/{document_id}", [POSITIVE])]
+
+
+def test_every_operation_in_the_spec_is_fuzzed():
+    from qa import openapi
+
+    spec = openapi.spec(write_endpoints=True)
+    operations = {(method.upper(), path) for path, item in spec["paths"].items()
+                  for method in item if method in ("get", "post", "put", "patch", "delete")}
+    assert operations == {(method, path) for method, path, _ in READS + WRITES}
 
 
 def _cases(operations):

@@ -37,6 +37,7 @@ class Settings:
     max_top_k: int = 50
     max_body_bytes: int = 1_000_000
     max_document_chars: int = 5_000_000
+    max_file_bytes: int = 20 * 1024 * 1024  # a corpus text file, or one JSONL record
     abstain_below: float | None = None  # None: the calibrated default in qa.answers
 
     def __post_init__(self):
@@ -61,7 +62,7 @@ class Settings:
 
 
 _INTS = {"port", "workers", "threads", "max_question_chars", "max_top_k", "max_body_bytes",
-         "max_document_chars"}
+         "max_document_chars", "max_file_bytes"}
 
 
 def parse_value(name: str, raw: str):

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import copy
 
-from qa.validation import MAX_FILTER_ITEMS, MAX_HISTORY_TURNS
+from qa.validation import (DATE_PATTERN, DOCUMENT_ID_PATTERN, MAX_DOCUMENT_ID_CHARS,
+                           MAX_FILTER_ITEMS, MAX_HISTORY_TURNS, NOT_BLANK_PATTERN)
 
 
 def _ref(name: str) -> dict:
@@ -25,6 +26,13 @@ def _error(description: str) -> dict:
 
 
 NULLABLE_STRING = {"type": ["string", "null"]}
+DATE = {"type": ["string", "null"], "format": "date", "pattern": DATE_PATTERN}
+
+
+def _text(max_chars: int) -> dict:
+    """A required text: not blank (nor only control characters), at most ``max_chars``."""
+    return {"type": "string", "minLength": 1, "maxLength": max_chars, "pattern": NOT_BLANK_PATTERN}
+
 
 HEALTH = {
     "type": "object",
@@ -49,8 +57,8 @@ SCHEMAS: dict = {
                              "maxItems": MAX_FILTER_ITEMS},
             "sources": {"type": ["array", "null"], "items": {"type": "string"},
                         "maxItems": MAX_FILTER_ITEMS},
-            "published_from": {"type": ["string", "null"], "pattern": r"^\d{4}-\d{2}-\d{2}$"},
-            "published_to": {"type": ["string", "null"], "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+            "published_from": DATE,
+            "published_to": DATE,
         },
     },
     "Turn": {
@@ -66,7 +74,7 @@ SCHEMAS: dict = {
         "required": ["question"],
         "additionalProperties": False,
         "properties": {
-            "question": {"type": "string", "minLength": 1, "maxLength": 2000},
+            "question": _text(2000),
             "top_k": {"type": ["integer", "null"], "minimum": 1, "maximum": 50, "default": 5},
             "history": {"type": ["array", "null"], "items": _ref("Turn"),
                         "description": f"Earlier turns; only the last {MAX_HISTORY_TURNS} are used."},
@@ -78,7 +86,7 @@ SCHEMAS: dict = {
         "required": ["query"],
         "additionalProperties": False,
         "properties": {
-            "query": {"type": "string", "minLength": 1, "maxLength": 2000},
+            "query": _text(2000),
             "top_k": {"type": ["integer", "null"], "minimum": 1, "maximum": 50, "default": 5},
             "filters": {"oneOf": [_ref("Filters"), {"type": "null"}]},
         },
@@ -87,19 +95,20 @@ SCHEMAS: dict = {
         "type": "object",
         "required": ["text"],
         "additionalProperties": False,
-        "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 2000}},
+        "properties": {"text": _text(2000)},
     },
     "NewDocument": {
         "type": "object",
         "required": ["id", "text"],
         "additionalProperties": False,
         "properties": {
-            "id": {"type": "string", "minLength": 1, "maxLength": 300},
-            "text": {"type": "string", "minLength": 1, "maxLength": 5_000_000},
+            "id": {"type": "string", "minLength": 1, "maxLength": MAX_DOCUMENT_ID_CHARS,
+                   "pattern": DOCUMENT_ID_PATTERN},
+            "text": _text(5_000_000),
             "title": {"type": ["string", "null"], "maxLength": 500},
             "source": {"type": ["string", "null"], "maxLength": 200},
             "url": {"type": ["string", "null"], "maxLength": 2000},
-            "published": {"type": ["string", "null"], "maxLength": 10},
+            "published": DATE,
         },
     },
     # -- responses --------------------------------------------------------------

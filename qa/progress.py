@@ -62,7 +62,7 @@ class ProgressReporter:
         w = self.stream.write
         seconds = self.clock() - self.started
         w(f"ingest: {summary.added} added, {summary.updated} updated, {summary.unchanged} unchanged,"
-          f" {summary.removed} removed, {len(summary.skipped)} skipped;"
+          f" {summary.removed} removed, {len(summary.skipped)} skipped{_kinds(summary)};"
           f" {summary.embedded} passages embedded"
           + (f" ({self.rate:,.0f} passages/s)" if summary.embedded else "")
           + f"; index holds {summary.documents} documents, {summary.passages} passages"
@@ -72,3 +72,8 @@ class ProgressReporter:
         for s in summary.skipped:
             w(f"  skipped {s.source}: {s.reason}\n")
         self.stream.flush()
+
+
+def _kinds(summary) -> str:
+    kinds = summary.skipped_by_kind()
+    return f" ({', '.join(f'{n} {kind}' for kind, n in kinds.items())})" if kinds else ""

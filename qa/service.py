@@ -40,13 +40,11 @@ class Snapshot:
         try:
             vectors = VectorIndex.load(gen / VECTORS_NAME)
         except IndexFileError as e:
-            raise CorruptIndexError(
-                f"{e.path}: {e.problem}. Rebuild the index with `qa ingest` "
-                f"(delete {index_dir} first).") from None
+            raise CorruptIndexError.of(e.path, e.problem, index_dir) from None
         if len(vectors) != store.count_passages():
-            raise CorruptIndexError(
-                f"{gen / VECTORS_NAME}: holds {len(vectors)} vectors for {store.count_passages()}"
-                f" passages. Rebuild the index with `qa ingest` (delete {index_dir} first).")
+            raise CorruptIndexError.of(
+                gen / VECTORS_NAME, f"holds {len(vectors)} vectors for {store.count_passages()}"
+                " passages", index_dir)
         return cls(gen.name, store, vectors)
 
 
@@ -220,7 +218,7 @@ class QAService:
     # -- writes -------------------------------------------------------------
     def ingest(self, paths: Sequence[str | Path], progress: Progress | None = None) -> IngestSummary:
         summary = IngestSummary()
-        documents, origins = documents_from_paths(paths, summary)
+        documents, origins = documents_from_paths(paths, summary, self.settings.max_file_bytes)
         return self._written(ingest_documents(self.index_dir, documents, self.encoder,
                                               prune_origins=origins, summary=summary,
                                               progress=progress))

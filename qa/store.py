@@ -20,6 +20,7 @@ import re
 import shutil
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -31,7 +32,11 @@ from qa.words import query_terms
 DB_NAME = "qa.sqlite3"
 VECTORS_NAME = "vectors.faiss"
 CURRENT_NAME = "CURRENT"
+MANIFEST_NAME = "manifest.json"
 KEEP_GENERATIONS = 2  # the served one and the one before, still open in running servers
+# Also kept: generations replaced less than this ago, which a server may still be reading
+# (gunicorn's worker timeout, the longest a request may run, is 120 s).
+PRUNE_GRACE_SECONDS = 120.0
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -96,13 +101,12 @@ class Store:
         self._df_cache: dict[str, int] = {}
         if readonly:
             if not self.path.is_file():
-                raise CorruptIndexError(f"{self.path}: missing. Rebuild the index with `qa ingest`.")
+                raise CorruptIndexError.of(self.path, "missing", self.path.parent.parent)
             try:
                 self._check()
             except sqlite3.DatabaseError:
-                raise CorruptIndexError(
-                    f"{self.path}: not a readable index database. Rebuild it with `qa ingest`."
-                ) from None
+                raise CorruptIndexError.of(self.path, "not a readable index database",
+                                           self.path.parent.parent) from None
 
     def _connect(self) -> sqlite3.Connection:
         if self.readonly:
@@ -326,13 +330,11 @@ _GEN = re.compile(r"^gen-(\d{6})$")
 def current_generation(index_dir: Path) -> Path | None:
     """The generation ``CURRENT`` names, or None when no index was ever built."""
     pointer = Path(index_dir) / CURRENT_NAME
-    try:
-        name = pointer.read_text().strip()
-    except FileNotFoundError:
+    name = current_token(index_dir)
+    if name is None:
         return None
     if not _GEN.match(name) or not (Path(index_dir) / name).is_dir():
-        raise CorruptIndexError(
-            f"{pointer}: names no complete index ({name!r}). Rebuild it with `qa ingest`.")
+        raise CorruptIndexError.of(pointer, f"names no complete index ({name!r})", index_dir)
     return Path(index_dir) / name
 
 
@@ -347,9 +349,11 @@ def require_generation(index_dir: Path) -> Path:
 def current_token(index_dir: Path) -> str | None:
     """A cheap value that changes when a new generation is published."""
     try:
-        return (Path(index_dir) / CURRENT_NAME).read_text().strip()
+        data = (Path(index_dir) / CURRENT_NAME).read_bytes()
     except FileNotFoundError:
         return None
+    # Damaged bytes must not raise here: current_generation() says the pointer is bad.
+    return data.decode("utf-8", errors="replace").strip()
 
 
 class NewGeneration:
@@ -379,7 +383,8 @@ class NewGeneration:
         self.store.commit()
         self.store.conn.execute("PRAGMA optimize")
         self.store.close()
-        (self.path / "manifest.json").write_text(json.dumps(manifest, indent=2))
+        manifest = {**manifest, "base": self.base.name if self.base else None}
+        (self.path / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2))
         _fsync_dir_files(self.path)
         final = self.index_dir / self.name
         os.replace(self.path, final)
@@ -405,11 +410,25 @@ def _next_number(index_dir: Path) -> int:
 
 
 def prune_generations(index_dir: Path) -> None:
-    """Delete generations older than the last KEEP_GENERATIONS, and leftovers of
-    ingests that died before publishing."""
+    """Keep the served generation, the KEEP_GENERATIONS - 1 served before it, and any
+    generation replaced less than PRUNE_GRACE_SECONDS ago: a server checks ``CURRENT``
+    only every half second and a request may run longer, so a generation that was served
+    recently may still be read. Delete the others, which includes what ingests that died
+    left: a ``.tmp-PID`` directory or file of a dead process, and a complete generation
+    that was renamed into place but never switched to. Runs under the ingest lock, so no
+    other writer is between those steps."""
+    now = time.time()
     current = current_token(index_dir)
-    published = sorted(p for p in index_dir.iterdir() if _GEN.match(p.name))
-    keep = {p.name for p in published[-KEEP_GENERATIONS:]} | {current}
+    keep = {current}
+    name, replaced_at = current, _created(index_dir, current, now)
+    while name is not None:
+        # Each manifest names the generation it was copied from: the one served before.
+        name = _base_of(index_dir, name)
+        if name is None or (len(keep) >= KEEP_GENERATIONS
+                            and now - replaced_at > PRUNE_GRACE_SECONDS):
+            break
+        keep.add(name)
+        replaced_at = _created(index_dir, name, now)
     for p in index_dir.iterdir():
         if p.name in keep:
             continue
@@ -418,6 +437,31 @@ def prune_generations(index_dir: Path) -> None:
                 shutil.rmtree(p, ignore_errors=True)
             else:
                 p.unlink(missing_ok=True)
+
+
+def _manifest(index_dir: Path, generation: str | None) -> dict:
+    if generation is None:
+        return {}
+    try:
+        manifest = json.loads((index_dir / generation / MANIFEST_NAME).read_text())
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def _created(index_dir: Path, generation: str | None, default: float) -> float:
+    created = _manifest(index_dir, generation).get("created")
+    return float(created) if isinstance(created, (int, float)) else default
+
+
+def _base_of(index_dir: Path, generation: str) -> str | None:
+    manifest = _manifest(index_dir, generation)
+    if "base" in manifest:
+        base = manifest["base"]
+        return base if isinstance(base, str) and _GEN.match(base) else None
+    # Written before manifests named their base: the newest generation older than it.
+    older = [p.name for p in index_dir.iterdir() if _GEN.match(p.name) and p.name < generation]
+    return max(older, default=None)
 
 
 def _pid_alive(name: str) -> bool:

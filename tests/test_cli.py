@@ -51,7 +51,7 @@ def test_ingest_reports_progress_lines_then_the_summary(fake_cli, seeds_dir, tmp
     err = capsys.readouterr().err.splitlines()
     total = re.fullmatch(r"embedding: 0/(\d+) passages \(0 passages/s\)", err[0]).group(1)
     assert re.fullmatch(rf"embedding: {total}/{total} passages \([\d,]+ passages/s\)", err[1])
-    assert err[2].startswith("ingest: 5 added, 0 updated, 0 unchanged, 0 removed, 1 skipped;"
+    assert err[2].startswith("ingest: 5 added, 0 updated, 0 unchanged, 0 removed, 1 skipped (1 empty);"
                              f" {total} passages embedded (")
     assert re.search(rf"; index holds 5 documents, {total} passages \(\d+\.\d s\)$", err[2])
     assert err[3].startswith("  skipped ") and "empty.txt" in err[3]

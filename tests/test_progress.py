@@ -21,7 +21,7 @@ class Terminal(io.StringIO):
 
 
 SUMMARY = IngestSummary(added=2, updated=1, unchanged=4, removed=3, passages=70, documents=7,
-                        embedded=20, skipped=[Skipped("bad.txt", "empty file"),
+                        embedded=20, skipped=[Skipped("bad.txt", "empty file", "empty"),
                                               Skipped("x.pdf", "unsupported file type")])
 
 
@@ -42,7 +42,8 @@ def test_plain_progress_lines_and_summary():
                          "embedding: 10/20 passages (2 passages/s)",
                          "embedding: 20/20 passages (2 passages/s)"]
     assert "\r" not in out.getvalue()
-    assert lines[3] == ("ingest: 2 added, 1 updated, 4 unchanged, 3 removed, 2 skipped;"
+    assert lines[3] == ("ingest: 2 added, 1 updated, 4 unchanged, 3 removed,"
+                        " 2 skipped (1 empty, 1 invalid);"
                         " 20 passages embedded (2 passages/s); index holds 7 documents,"
                         " 70 passages (17.0 s)")
     assert lines[4:] == ["  skipped bad.txt: empty file", "  skipped x.pdf: unsupported file type"]

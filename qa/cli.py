@@ -158,11 +158,12 @@ def cmd_cite(args, settings: Settings) -> int:
 
 
 def cmd_eval(args, settings: Settings) -> int:
-    from qa.evaluation import format_report, run_eval
+    from qa.evaluation import PASSAGES_FOR_RANKING, format_report, run_eval
 
     service = QAService(settings)
     service.snapshot()
-    report = run_eval(service, args.questions)
+    report = run_eval(service, args.questions,
+                      top_k=min(PASSAGES_FOR_RANKING, settings.max_top_k))
     if args.json:
         print_json(report)
     else:

@@ -22,7 +22,7 @@ from qa.corpus import MAX_FILE_BYTES, load_corpus
 from qa.errors import CorruptIndexError
 from qa.models import Document, Skipped
 from qa.passages import split_passages
-from qa.store import DB_NAME, NewGeneration, Store, current_generation, prune_generations
+from qa.store import DB_NAME, SCHEMA_VERSION, NewGeneration, Store, current_generation, prune_generations
 
 Progress = Callable[[int, int], None]  # (passages embedded so far, passages to embed)
 
@@ -107,7 +107,7 @@ def ingest_documents(index_dir: Path, documents: Sequence[SourcedDocument], enco
     prune_origins, delete_ids = set(prune_origins), set(delete_ids)
     with ingest_lock(index_dir):
         base = current_generation(index_dir)
-        states, stored_encoder = _base_state(base)
+        states, stored_encoder, schema = _base_state(base)
         encoder_key = f"{encoder.name}:{encoder.dimension}"
         reembed_all = base is not None and stored_encoder != encoder_key
         wanted = {d.document.id for d in documents}
@@ -128,7 +128,10 @@ def ingest_documents(index_dir: Path, documents: Sequence[SourcedDocument], enco
                            if (origin in prune_origins and doc_id not in wanted) or doc_id in delete_ids)
         summary.removed = len(to_delete)
 
-        if summary.changed or reembed_all:
+        # An index written by an older version is rewritten in the current layout (no
+        # re-embedding: the vectors are copied).
+        outdated = base is not None and schema < SCHEMA_VERSION
+        if summary.changed or reembed_all or outdated:
             _write_generation(index_dir, to_write, to_delete, encoder, encoder_key, reembed_all,
                               summary, progress)
         else:  # nothing to publish, but an ingest that was killed may have left debris
@@ -143,13 +146,14 @@ def ingest_documents(index_dir: Path, documents: Sequence[SourcedDocument], enco
     return summary
 
 
-def _base_state(base: Path | None) -> tuple[dict, str | None]:
-    """The served generation's document states and the encoder its vectors came from."""
+def _base_state(base: Path | None) -> tuple[dict, str | None, int]:
+    """The served generation's document states, the encoder its vectors came from and
+    its schema version."""
     if base is None:
-        return {}, None
+        return {}, None, SCHEMA_VERSION
     store = Store(base / DB_NAME)
     try:
-        return store.document_states(), store.get_meta("encoder")
+        return store.document_states(), store.get_meta("encoder"), store.schema_version()
     finally:
         store.close()
 

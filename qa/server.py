@@ -19,10 +19,11 @@ def serve(settings: Settings, dev: bool = False) -> int:
 
     app = create_app(settings)
     service = app.extensions["qa_service"]
-    service.warm_up()  # fail now, with a clear message, if there is no usable index
+    service.prepare()  # fail now, with a clear message, if there is no usable index
     url = f"http://{settings.host}:{settings.port}"
     print(f"qa: serving {service.health()['documents']} documents on {url}", file=sys.stderr)
     if dev:
+        service.warm_up()
         app.run(host=settings.host, port=settings.port, threaded=True)
         return 0
 
@@ -38,6 +39,9 @@ def serve(settings: Settings, dev: bool = False) -> int:
             self.cfg.set("timeout", 120)
             self.cfg.set("accesslog", None)
             self.cfg.set("loglevel", settings.log_level.lower())
+            # The model's thread pool starts in each worker, after the fork: a pool started
+            # in the master would leave the worker one thread (threads do not survive fork).
+            self.cfg.set("post_fork", lambda server, worker: service.warm_up())
 
         def load(self):
             return app

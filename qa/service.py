@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from embeddings import Encoder, IndexFileError, SentenceTransformerEncoder, VectorIndex
+from embeddings import Encoder, IndexFileError, VectorIndex, create_encoder
 from qa import answers, followup, retrieval
 from qa.config import Settings
 from qa.errors import BadRequestError, CorruptIndexError, IndexNotReadyError, NotFoundError
@@ -73,7 +73,9 @@ class AskResult:
 class QAService:
     def __init__(self, settings: Settings, encoder: Encoder | None = None):
         self.settings = settings
-        self.encoder = encoder or SentenceTransformerEncoder(settings.model_path)
+        self.encoder = encoder or create_encoder(settings.encoder, settings.model_path,
+                                                 threads=settings.encoder_threads,
+                                                 cache_dir=settings.model_cache_dir)
         self._snapshot: Snapshot | None = None
         self._token: str | None = None
         self._checked = 0.0
@@ -103,6 +105,12 @@ class QAService:
         """Load the index and the model now, so the first question is not slow."""
         self.snapshot()
         self.encoder.encode_one("warm up")
+
+    def prepare(self) -> None:
+        """Fail now, with a clear message, if there is no usable index or model, but start
+        no model threads: the server forks its workers after this (see qa.server)."""
+        self.snapshot()
+        self.encoder.prepare()
 
     def ready(self) -> bool:
         try:

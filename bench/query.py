@@ -1,0 +1,92 @@
+"""Query latency: POST /api/ask over HTTP against one bare `encode` of the same questions.
+
+    .venv/bin/python bench/query.py [--encoder onnx-int8] [--repeat 5]
+
+Builds (once) an index of seeds/ under var/bench/seeds-ENCODER, starts the production
+server (`qa serve`: gunicorn) on a free loopback port, and times:
+
+- start-up: from `qa serve` to the first 200 of /api/health on that existing index
+  (the index is never re-embedded at start: the server only loads it);
+- one client on a keep-alive connection asking the questions of
+  bench/questions/seeds.jsonl, repeated: p50 and p99 of the whole HTTP round trip;
+- in this process, after the server stopped: p50 of one bare `encode_one` of the same
+  questions with the same backend and model, and with the torch reference.
+
+Targets (issue 7): HTTP p50 <= 1.5x bare encode p50; HTTP p99 <= 2x HTTP p50.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+
+from serving import SEEDS, WORK, Client, ensure_index, percentile, questions, running_server
+
+from embeddings import BACKENDS, create_encoder
+from qa.config import Settings
+
+
+def http_latencies(port: int, asked: list[str]) -> tuple[list[float], list[float]]:
+    """Round trips in ms, and the server's own embed timings in ms."""
+    client = Client(port)
+    for q in asked[:5]:  # warm the connection and the first code paths
+        client.ask(q)
+    round_trips, embeds = [], []
+    for q in asked:
+        started = time.perf_counter()
+        status, body = client.ask(q)
+        round_trips.append((time.perf_counter() - started) * 1000)
+        if status != 200:
+            raise SystemExit(f"/api/ask answered {status}: {body[:200]!r}")
+        embeds.append(json.loads(body)["timings_ms"]["embed"])
+    client.close()
+    return round_trips, embeds
+
+
+def bare_encode_ms(backend: str, asked: list[str]) -> list[float]:
+    settings = Settings.from_env()
+    encoder = create_encoder(backend, settings.model_path, threads=settings.encoder_threads,
+                             cache_dir=settings.model_cache_dir)
+    for q in asked[:5]:
+        encoder.encode_one(q)
+    times = []
+    for q in asked:
+        started = time.perf_counter()
+        encoder.encode_one(q)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--encoder", choices=BACKENDS, default=Settings().encoder)
+    parser.add_argument("--repeat", type=int, default=5, help="times each question is asked")
+    args = parser.parse_args()
+
+    asked = questions() * args.repeat
+    index_dir = WORK / f"seeds-{args.encoder}"
+    ensure_index(SEEDS, index_dir, args.encoder)
+
+    with running_server(index_dir, args.encoder) as (port, _, startup):
+        round_trips, embeds = http_latencies(port, asked)
+    bare = bare_encode_ms(args.encoder, asked)
+    reference = bare if args.encoder == "torch" else bare_encode_ms("torch", asked)
+
+    http_p50, http_p99, bare_p50 = (percentile(round_trips, 50), percentile(round_trips, 99),
+                                    percentile(bare, 50))
+    print(f"encoder {args.encoder}; {len(asked)} questions; one client, keep-alive")
+    print(f"start-up (qa serve -> healthy /api/health): {startup:.2f} s")
+    print(f"HTTP /api/ask      p50 {http_p50:7.2f} ms   p99 {http_p99:7.2f} ms   "
+          f"mean {statistics.mean(round_trips):.2f} ms")
+    print(f"server embed       p50 {percentile(embeds, 50):7.2f} ms")
+    print(f"bare encode        p50 {bare_p50:7.2f} ms   ({args.encoder})")
+    print(f"bare encode torch  p50 {percentile(reference, 50):7.2f} ms   (reference)")
+    print(f"ratio HTTP p50 / bare encode p50: {http_p50 / bare_p50:.2f}   (target <= 1.5)")
+    print(f"ratio HTTP p99 / HTTP p50:        {http_p99 / http_p50:.2f}   (target <= 2)")
+    print(f"ratio bare {args.encoder} / bare torch:  {bare_p50 / percentile(reference, 50):.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -8,6 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+from embeddings.encoder import BACKENDS
 from qa.config import Settings
 from qa.errors import QAError
 from qa.service import QAService
@@ -22,6 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help, description=help)
         p.add_argument("--index-dir", type=Path, help="index directory (default: $QA_INDEX_DIR "
                        "or var/index)")
+        p.add_argument("--encoder", choices=BACKENDS, help="embedding backend (default: "
+                       "$QA_ENCODER or onnx-int8)")
         return p
 
     p = command("ingest", "add directories (*.txt, *.md, *.html) and *.jsonl files to the index")
@@ -62,7 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def settings_from(args: argparse.Namespace) -> Settings:
     return Settings.from_env(
-        index_dir=getattr(args, "index_dir", None), host=getattr(args, "host", None),
+        index_dir=getattr(args, "index_dir", None), encoder=getattr(args, "encoder", None),
+        host=getattr(args, "host", None),
         port=getattr(args, "port", None), workers=getattr(args, "workers", None),
         threads=getattr(args, "threads", None))
 

@@ -9,6 +9,7 @@ finish on the snapshot they started with, so a live re-index never fails a quest
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -19,11 +20,13 @@ from embeddings import Encoder, IndexFileError, VectorIndex, create_encoder
 from qa import answers, followup, retrieval
 from qa.config import Settings
 from qa.errors import BadRequestError, CorruptIndexError, IndexNotReadyError, NotFoundError
-from qa.ingest import IngestSummary, Progress, SourcedDocument, documents_from_paths, ingest_documents
+from qa.ingest import (IngestSummary, Progress, SourcedDocument, documents_from_paths,
+                       encoder_identity, ingest_documents)
 from qa.models import Answer, Document, Hit
 from qa.store import DB_NAME, VECTORS_NAME, Store, StoredPassage, current_token, require_generation
 
 RELOAD_CHECK_SECONDS = 0.5
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -109,7 +112,11 @@ class QAService:
     def prepare(self) -> None:
         """Fail now, with a clear message, if there is no usable index or model, but start
         no model threads: the server forks its workers after this (see qa.server)."""
-        self.snapshot()
+        built_with = self.snapshot().store.get_meta("encoder")
+        if built_with and built_with != encoder_identity(self.encoder):
+            log.warning("the index was embedded with %s, questions are embedded with %s: "
+                        "run `qa ingest` with this encoder to re-embed it", built_with,
+                        encoder_identity(self.encoder))
         self.encoder.prepare()
 
     def ready(self) -> bool:

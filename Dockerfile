@@ -14,12 +14,14 @@ RUN apt-get update \
 # requirements.lock pins torch==2.13.0+cpu, which only the PyTorch CPU index has: no CUDA.
 ENV PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu \
     PIP_NO_CACHE_DIR=1 \
-    HF_HUB_OFFLINE=1
+    HF_HUB_OFFLINE=1 \
+    QA_MODEL_CACHE_DIR=/app/var/models
 COPY pyproject.toml requirements.lock Makefile README.md ./
 COPY qa qa
 COPY embeddings embeddings
 COPY seeds seeds
-# EXTRAS= : the service's dependencies only, no test tools.
+# EXTRAS= : the service's dependencies only, no test tools. Building the index also
+# exports the model to ONNX into QA_MODEL_CACHE_DIR, so the container never has to.
 RUN make install index EXTRAS=
 
 # -- run: the same paths (the virtualenv is not relocatable), no build tools, not root
@@ -34,6 +36,7 @@ ENV PATH=/app/.venv/bin:$PATH \
     HF_HUB_OFFLINE=1 \
     TRANSFORMERS_OFFLINE=1 \
     QA_INDEX_DIR=/app/var/index \
+    QA_MODEL_CACHE_DIR=/app/var/models \
     QA_HOST=0.0.0.0 \
     QA_PORT=8000
 EXPOSE 8000

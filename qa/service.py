@@ -21,7 +21,8 @@ from qa.config import Settings
 from qa.errors import BadRequestError, CorruptIndexError, IndexNotReadyError, NotFoundError
 from qa.ingest import IngestSummary, Progress, SourcedDocument, documents_from_paths, ingest_documents
 from qa.models import Answer, Document, Hit
-from qa.store import DB_NAME, VECTORS_NAME, Store, StoredPassage, current_token, require_generation
+from qa.store import (DB_NAME, VECTORS_NAME, Store, StoredPassage, check_recorded_size, current_token,
+                      require_generation)
 
 RELOAD_CHECK_SECONDS = 0.5
 
@@ -37,6 +38,7 @@ class Snapshot:
         gen = require_generation(index_dir)
         store = Store(gen / DB_NAME)
         try:
+            check_recorded_size(gen / VECTORS_NAME)
             vectors = VectorIndex.load(gen / VECTORS_NAME)
         except IndexFileError as e:
             raise CorruptIndexError(

@@ -33,6 +33,7 @@ VECTORS_NAME = "vectors.faiss"
 CURRENT_NAME = "CURRENT"
 MANIFEST_NAME = "manifest.json"
 KEEP_GENERATIONS = 2  # the served one and the one before, still open in running servers
+COMMON_TERM_PASSAGES = 3_000  # a query word in more passages is common (Store.lexical_search)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -94,6 +95,7 @@ class Store:
         self.path = Path(path)
         self.readonly = readonly
         self._local = threading.local()
+        self._term_counts: dict[str, int] = {}
         if readonly:
             if not self.path.is_file():
                 raise CorruptIndexError(f"{self.path}: missing. Rebuild the index with `qa ingest`.")
@@ -238,24 +240,69 @@ class Store:
 
     def lexical_search(self, query: str, k: int, allowed_documents: Sequence[str] | None = None
                        ) -> list[tuple[int, float]]:
-        """BM25 over FTS5: (row_id, score) best first, the score positive (higher is better)."""
-        match = fts_query(query)
-        if not match:
+        """BM25 over FTS5: (row_id, score) best first, the score positive (higher is better).
+
+        BM25 costs a few microseconds for every passage that matches any query word, so
+        one common word ("many", "time") makes a query over a million passages take
+        hundreds of milliseconds. So the words found in more than COMMON_TERM_PASSAGES
+        passages only score passages that also hold a rarer word: one query ranks the
+        passages with a rare word by the rare words, a second one (rare AND common) gives
+        those that also hold a common word their full score, on the same scale since
+        FTS5 weighs each word by its corpus-wide IDF. The best of the two is exactly
+        BM25's ranking of the passages that hold a rare word. Left out are passages
+        with common words only, which rank low anyway (each common word's IDF is at most
+        ln(N / COMMON_TERM_PASSAGES)). Below that many passages nothing changes.
+        """
+        if allowed_documents is not None and not allowed_documents:
             return []
+        try:
+            rare, common = self._rare_and_common(query_terms(query))
+            queries = [fts_match(rare)] if rare else []
+            if common:
+                queries.append(f"({fts_match(rare)}) AND ({fts_match(common)})")
+            scores: dict[int, float] = {}
+            for match in queries:  # the second query's scores are the complete ones
+                scores.update(self._bm25(match, k, allowed_documents))
+        except sqlite3.OperationalError:
+            return []
+        return sorted(scores.items(), key=lambda r: (-r[1], r[0]))[:k]
+
+    def _bm25(self, match: str, k: int, allowed_documents: Sequence[str] | None) -> list[tuple[int, float]]:
         sql = "SELECT rowid, bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH ?"
         args: list = [match]
         if allowed_documents is not None:
-            if not allowed_documents:
-                return []
             sql += (f" AND rowid IN (SELECT row_id FROM passages WHERE document_id IN"
                     f" ({','.join('?' * len(allowed_documents))}))")
             args += list(allowed_documents)
         sql += " ORDER BY bm25(passages_fts) LIMIT ?"
         args.append(k)
-        try:
-            return [(r[0], -r[1]) for r in self.conn.execute(sql, args)]
-        except sqlite3.OperationalError:
-            return []
+        return [(r[0], -r[1]) for r in self.conn.execute(sql, args)]
+
+    def _rare_and_common(self, terms: list[str]) -> tuple[list[str], list[str]]:
+        """``terms`` split by whether more than COMMON_TERM_PASSAGES passages hold them;
+        when all are common, the rarest counts as rare."""
+        if len(terms) < 2:
+            return terms, []
+        counts = {t: self._passages_with(t) for t in terms}
+        rare = [t for t in terms if counts[t] <= COMMON_TERM_PASSAGES]
+        if not rare:
+            rare = [min(terms, key=counts.__getitem__)]
+        return rare, [t for t in terms if t not in rare]
+
+    def _passages_with(self, term: str) -> int:
+        """How many passages hold ``term``, counted up to COMMON_TERM_PASSAGES + 1 (the
+        count walks the term's postings: cheap next to scoring them). A published
+        generation never changes, so its counts are kept."""
+        count = self._term_counts.get(term)
+        if count is None:
+            count = self.conn.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM passages_fts WHERE passages_fts MATCH ? LIMIT ?)",
+                (fts_match([term]), COMMON_TERM_PASSAGES + 1)).fetchone()[0]
+            if self.readonly:
+                if len(self._term_counts) > 100_000:
+                    self._term_counts.clear()
+                self._term_counts[term] = count
+        return count
 
     def iter_passages(self) -> Iterator[StoredPassage]:
         yield from (StoredPassage(*r) for r in self.conn.execute(
@@ -302,9 +349,9 @@ class Store:
         self.conn.commit()
 
 
-def fts_query(text: str) -> str:
-    """An FTS5 query that ORs the text's words, each quoted so no word is read as syntax."""
-    return " OR ".join(f'"{w}"' for w in query_terms(text))
+def fts_match(terms: Sequence[str]) -> str:
+    """An FTS5 query that ORs ``terms``, each quoted so no word is read as syntax."""
+    return " OR ".join(f'"{w}"' for w in terms)
 
 
 # -- generations ---------------------------------------------------------------

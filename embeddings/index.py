@@ -77,6 +77,18 @@ def _ivf(vectors: np.ndarray, ids: np.ndarray, dimension: int):
     return index
 
 
+def _selector(allowed: np.ndarray):
+    """A FAISS id selector for ``allowed`` (and what must outlive it). A bitmap over the
+    ids for large sets: building FAISS's hash set of 500,000 ids took ~200 ms a query,
+    the bitmap a few milliseconds."""
+    if len(allowed) <= SUBSET_EXACT_UP_TO or allowed.min() < 0:
+        return faiss.IDSelectorBatch(allowed), allowed
+    bits = np.zeros(int(allowed.max()) + 1, dtype=bool)
+    bits[allowed] = True
+    bitmap = np.packbits(bits, bitorder="little")  # FAISS reads bit i as byte i >> 3, bit i & 7
+    return faiss.IDSelectorBitmap(len(bits), faiss.swig_ptr(bitmap)), bitmap
+
+
 @contextmanager
 def _one_thread():
     """Search one query on the calling thread only. Splitting a millisecond of work
@@ -141,7 +153,7 @@ class VectorIndex:
                 # Few enough to score them all: exact, and immune to the filter emptying
                 # the few cells an approximate search would scan.
                 return self._search_subset(query[0], k, allowed)
-            selector = faiss.IDSelectorBatch(allowed)
+            selector, keep = _selector(allowed)
             params = (faiss.SearchParametersIVF(sel=selector, nprobe=self._index.nprobe)
                       if self.approximate else faiss.SearchParameters(sel=selector))
         with _one_thread():

@@ -133,3 +133,15 @@ def _filters(**kwargs):
     from qa.service import Filters
 
     return Filters(**kwargs)
+
+
+def test_exact_filtered_search_with_a_large_filter_is_exact(monkeypatch):
+    monkeypatch.setattr(embeddings.index, "SUBSET_EXACT_UP_TO", 10)  # the bitmap selector
+    vectors, ids = unit_vectors(3000), np.arange(3000) * 5 + 2
+    index = VectorIndex(DIM)
+    index.add(ids, vectors)
+    allowed = ids[np.random.default_rng(5).random(3000) < 0.3]
+    mask = np.isin(ids, allowed)
+    for query in unit_vectors(5, seed=6):
+        hits = index.search(query, 10, allowed_ids=allowed.tolist())
+        assert [h for h, _ in hits] == exact_top(vectors[mask], ids[mask], query, 10)

@@ -39,7 +39,7 @@ class Snapshot:
         store = Store(gen / DB_NAME)
         try:
             check_recorded_size(gen / VECTORS_NAME)
-            vectors = VectorIndex.load(gen / VECTORS_NAME)
+            vectors = VectorIndex.load(gen / VECTORS_NAME, read_only=True)
         except IndexFileError as e:
             raise CorruptIndexError(
                 f"{e.path}: {e.problem}. Rebuild the index with `qa ingest` "

@@ -145,3 +145,24 @@ def test_exact_filtered_search_with_a_large_filter_is_exact(monkeypatch):
     for query in unit_vectors(5, seed=6):
         hits = index.search(query, 10, allowed_ids=allowed.tolist())
         assert [h for h, _ in hits] == exact_top(vectors[mask], ids[mask], query, 10)
+
+
+def test_read_only_load_maps_an_ivf_index_and_searches_the_same(ivf, tmp_path):
+    index, ids, vectors = ivf
+    index.save(tmp_path / "v.faiss")
+    mapped = VectorIndex.load(tmp_path / "v.faiss", read_only=True)
+    assert mapped.approximate and len(mapped) == 5000
+    for query in unit_vectors(3, seed=8):
+        assert mapped.search(query, 10) == index.search(query, 10)
+        assert mapped.search(query, 5, allowed_ids=ids[:50]) == index.search(query, 5, allowed_ids=ids[:50])
+    assert np.array_equal(mapped.reconstruct(ids[[7, 4999]]), vectors[[7, 4999]])
+    with pytest.raises(RuntimeError, match="read-only"):
+        mapped.remove(ids[:1])
+
+
+def test_read_only_load_of_an_exact_index_reads_it(tmp_path):
+    index = VectorIndex(DIM)
+    index.add([4, 9], unit_vectors(2))
+    index.save(tmp_path / "v.faiss")
+    loaded = VectorIndex.load(tmp_path / "v.faiss", read_only=True)
+    assert not loaded.approximate and loaded.search(unit_vectors(2)[1], 1)[0][0] == 9

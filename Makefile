@@ -2,7 +2,10 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+# Optional dependency groups to install; the Docker image runs `make install EXTRAS=`
+# (no test tools in a production image).
+EXTRAS ?= test
+STAMP  := $(VENV)/.installed-$(or $(EXTRAS),base)
 INDEX_DIR ?= var/index
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -15,7 +18,7 @@ $(BIN)/python:
 # Reinstall only when the project's dependencies change.
 $(STAMP): pyproject.toml requirements.lock | $(BIN)/python
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c requirements.lock -e '.[test]'
+	$(BIN)/pip install --quiet -c requirements.lock -e '.$(if $(EXTRAS),[$(EXTRAS)])'
 	touch $(STAMP)
 
 install: $(STAMP)

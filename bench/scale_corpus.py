@@ -296,15 +296,15 @@ def build(index_dir: Path, passages: int, log=print) -> dict:
     def flush():
         # Row ids given explicitly (the store's AUTOINCREMENT accepts them) so that the
         # passages go in by executemany and their vectors' ids are known.
-        store.conn.executemany('INSERT INTO passages(row_id, passage_id, document_id, seq, start, "end", text)'
-                               " VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
+        store.conn.executemany('INSERT INTO passages(row_id, passage_id, document_id, seq, start, "end", text,'
+                               " title) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", batch)
         batch.clear()
 
     for doc, origin, split, base_vectors in generate(base_list, passages, vocabulary):
         store.upsert_document(doc, origin)
         for seq, p in enumerate(split):
             rows += 1
-            batch.append((rows, p.passage_id, doc.id, seq, p.start, p.end, p.text))
+            batch.append((rows, p.passage_id, doc.id, seq, p.start, p.end, p.text, doc.title))
         vectors.append(with_noise(base_vectors, noise["sigma"], rng) if origin == "generated"
                        else base_vectors)
         documents += 1

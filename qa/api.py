@@ -9,15 +9,15 @@ from __future__ import annotations
 import hmac
 import logging
 
-from flask import Blueprint, Flask, current_app, jsonify, request
+from flask import Blueprint, Flask, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from qa import responses
-from qa.errors import (BadRequestError, QAError, UnauthorizedError,
+from qa.errors import (BadRequestError, PayloadTooLargeError, QAError, UnauthorizedError,
                        UnsupportedMediaTypeError)
 from qa.service import QAService
-from qa.validation import (check_fields, filters_field, history_field, int_field, require_object,
-                           text_field)
+from qa.validation import (check_fields, date_field, document_id_field, filters_field, history_field,
+                           int_field, require_object, text_field)
 
 log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -30,9 +30,18 @@ def service() -> QAService:
 def json_body() -> dict:
     if not request.is_json:
         raise UnsupportedMediaTypeError("Send a JSON body with 'Content-Type: application/json'.")
-    body = request.get_json(silent=True)
+    data = request.get_data(cache=True)
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    # A body sent without Content-Length (chunked) is cut at the limit, not refused:
+    # refuse it here, or it would read as bad JSON.
+    if limit is not None and len(data) >= limit and request.content_length != len(data):
+        raise PayloadTooLargeError("The request body is too large.")
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # the parser recurses once per level of nesting
+        raise BadRequestError("The request body is nested too deeply.") from None
     # get_json gives None both for invalid JSON and for a literal null; tell them apart.
-    if body is None and request.get_data(cache=True).strip() != b"null":
+    if body is None and data.strip() != b"null":
         raise BadRequestError("The request body is not valid JSON (or not UTF-8).")
     return require_object(body)
 
@@ -40,6 +49,11 @@ def json_body() -> dict:
 @bp.get("/health")
 def health():
     return jsonify(service().health())
+
+
+@bp.get("/ready")
+def ready():
+    return jsonify(service().readiness())
 
 
 @bp.get("/openapi.json")
@@ -56,7 +70,9 @@ def ask():
     check_fields(body, {"question", "top_k", "history", "filters"})
     question = text_field(body, "question", settings.max_question_chars)
     top_k = int_field(body, "top_k", 5, 1, settings.max_top_k)
+    g.question = question  # for the request log (qa.logs), which decides whether to write it
     result = service().ask(question, top_k, history_field(body, settings), filters_field(body))
+    g.stages, g.abstained = result.timings_ms, result.abstained  # for qa.logs and qa.metrics
     return jsonify(responses.ask_json(result))
 
 
@@ -67,7 +83,9 @@ def search():
     check_fields(body, {"query", "top_k", "filters"})
     query = text_field(body, "query", settings.max_question_chars)
     top_k = int_field(body, "top_k", 5, 1, settings.max_top_k)
-    return jsonify(responses.search_json(service().search(query, top_k, filters_field(body))))
+    g.question, g.stages = query, {}
+    return jsonify(responses.search_json(service().search(query, top_k, filters_field(body),
+                                                          timings=g.stages)))
 
 
 @bp.get("/passages/<path:passage_id>")
@@ -98,9 +116,12 @@ def cite():
 
 def _query_int(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     try:
+        # int() would also take " 5", "5_0" and "٥"; only plain ASCII digits are an integer here.
+        if not raw.lstrip("-").isascii() or not raw.lstrip("-").isdigit():
+            raise ValueError(raw)
         value = int(raw)
     except ValueError:
         raise BadRequestError(f"Query parameter '{name}' must be an integer.") from None
@@ -125,17 +146,18 @@ def put_document():
     body = json_body()
     settings = service().settings
     check_fields(body, {"id", "title", "text", "source", "url", "published"})
-    doc_id = text_field(body, "id", 300)
-    if ".." in doc_id.split("/") or doc_id.startswith("/"):
-        raise BadRequestError("Field 'id' must not contain '..' segments or start with '/'.")
-    from qa.corpus import document_from_text
+    doc_id = document_id_field(body)
+    from qa.corpus import InvalidDocumentError, document_from_text
 
-    document = document_from_text(
-        doc_id, text_field(body, "text", settings.max_document_chars),
-        title=text_field(body, "title", 500, required=False),
-        source=text_field(body, "source", 200, required=False),
-        url=text_field(body, "url", 2000, required=False),
-        published=text_field(body, "published", 10, required=False))
+    try:
+        document = document_from_text(
+            doc_id, text_field(body, "text", settings.max_document_chars),
+            title=text_field(body, "title", 500, required=False),
+            source=text_field(body, "source", 200, required=False),
+            url=text_field(body, "url", 2000, required=False),
+            published=date_field(body, "published"))
+    except InvalidDocumentError as e:  # e.g. a text that is nothing but page debris
+        raise BadRequestError(f"Field 'text': {e}.") from None
     summary = service().put_document(document)
     return jsonify({"document_id": doc_id, **responses.ingest_json(summary)}), 201
 
@@ -167,7 +189,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(QAError)
     def _qa_error(e: QAError):
-        return error_response(e.status, e.code, e.message)
+        if e.public_message != e.message:  # the operator's detail goes to the log only
+            log.warning("%s on %s %s: %s", e.code, request.method, request.path, e.message)
+        return jsonify(e.to_dict()), e.status
 
     @app.errorhandler(HTTPException)
     def _http_error(e: HTTPException):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-from qa import api, web
+from qa import api, logs, metrics, web
 from qa.config import Settings
 from qa.service import QAService
 
@@ -25,6 +25,8 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False
     app.extensions["qa_service"] = service or QAService(settings)
+    logs.init_app(app, settings)  # first: the request id and start time every other hook uses
+    metrics.init_app(app)
     api.init_app(app)
     if settings.admin_token:
         api.register_writes(app)

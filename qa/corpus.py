@@ -23,7 +23,6 @@ from qa.models import Document, Skipped
 MAX_FILE_BYTES = 20 * 1024 * 1024
 TEXT_SUFFIXES = (".txt", ".md", ".html")
 JSONL_SUFFIX = ".jsonl"
-BINARY_SNIFF_BYTES = 8 * 1024
 TITLE_MAX_CHARS = 140
 # Metadata (URL line, datelines) sits at the top of an article; looking further down
 # would mistake quoted text for metadata.
@@ -54,21 +53,23 @@ class CorpusLoad:
 # --------------------------------------------------------------------------- loading
 
 
-def load_corpus(paths: Sequence[str | Path]) -> CorpusLoad:
-    """Load every document under ``paths``; the first occurrence of an id wins."""
+def load_corpus(paths: Sequence[str | Path], max_file_bytes: int = MAX_FILE_BYTES) -> CorpusLoad:
+    """Load every document under ``paths``; the first occurrence of an id wins. A text
+    file, or a JSONL record, larger than ``max_file_bytes`` is skipped."""
     checked = [_check_path(Path(p)) for p in paths]  # fail before loading anything
     load = CorpusLoad()
     first_seen: dict[str, str] = {}
     for path in checked:
         if path.is_dir() and str(path.resolve()) not in load.roots:
             load.roots.append(str(path.resolve()))
-        for item in _read_path(path, load):
+        for item in _read_path(path, load, max_file_bytes):
             if isinstance(item, Skipped):
                 load.skipped.append(item)
                 continue
             source, doc = item
             if doc.id in first_seen:
-                load.skipped.append(Skipped(source, f"duplicate id, first seen in {first_seen[doc.id]}"))
+                load.skipped.append(Skipped(source, f"duplicate id, first seen in {first_seen[doc.id]}",
+                                            "duplicate id"))
                 continue
             first_seen[doc.id] = source
             load.documents.append(doc)
@@ -85,15 +86,15 @@ def _check_path(path: Path) -> Path:
     )
 
 
-def _read_path(path: Path, load: CorpusLoad) -> Iterator[tuple[str, Document] | Skipped]:
+def _read_path(path: Path, load: CorpusLoad, limit: int) -> Iterator[tuple[str, Document] | Skipped]:
     if path.is_dir():
         for file in _text_files(path):
             doc_id = file.relative_to(path).with_suffix("").as_posix()
-            yield _read_text_file(file, doc_id, load)
+            yield _read_text_file(file, doc_id, load, limit)
     elif path.suffix.lower() == JSONL_SUFFIX:
-        yield from _read_jsonl(path, load)
+        yield from _read_jsonl(path, load, limit)
     else:
-        yield _read_text_file(path, path.stem, load)
+        yield _read_text_file(path, path.stem, load, limit)
 
 
 def _text_files(root: Path) -> list[Path]:
@@ -107,20 +108,26 @@ def _text_files(root: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
-def _read_text_file(path: Path, doc_id: str, load: CorpusLoad) -> tuple[str, Document] | Skipped:
+def _too_large(size: int, limit: int) -> str:
+    return f"{size} bytes, larger than the limit of {limit} bytes (QA_MAX_FILE_BYTES)"
+
+
+def _read_text_file(path: Path, doc_id: str, load: CorpusLoad, limit: int
+                    ) -> tuple[str, Document] | Skipped:
     source = str(path)
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return Skipped(source, f"file is {size} bytes, larger than the 20 MiB limit")
+        if size > limit:
+            return Skipped(source, f"file is {_too_large(size, limit)}", "too large")
         data = path.read_bytes()
     except OSError as exc:  # unreadable (permissions, vanished mid-walk): skip, keep going
-        return Skipped(source, f"cannot read file: {exc.strerror or exc}")
-    if b"\x00" in data[:BINARY_SNIFF_BYTES]:
-        return Skipped(source, "binary file (contains NUL bytes), not text")
+        return Skipped(source, f"cannot read file: {exc.strerror or exc}", "unreadable")
+    # Text never holds NUL; anywhere in the file it means binary (or UTF-16), not text.
+    if b"\x00" in data:
+        return Skipped(source, "binary file (contains NUL bytes), not text", "binary")
     raw = _decode(data, source, load)
     if not raw.strip():
-        return Skipped(source, "empty file")
+        return Skipped(source, "empty file", "empty")
     title = None
     suffix = path.suffix.lower()
     if suffix == ".html":
@@ -133,15 +140,16 @@ def _read_text_file(path: Path, doc_id: str, load: CorpusLoad) -> tuple[str, Doc
         return Skipped(source, str(exc))
 
 
-def _read_jsonl(path: Path, load: CorpusLoad) -> Iterator[tuple[str, Document] | Skipped]:
+def _read_jsonl(path: Path, load: CorpusLoad, limit: int) -> Iterator[tuple[str, Document] | Skipped]:
     # Read line by line: a JSONL corpus may be large, and one bad line must not cost the rest.
     with path.open("rb") as lines:
         for number, data in enumerate(lines, start=1):
             source = f"{path}:{number}"
             if not data.strip():
                 continue
-            if len(data) > MAX_FILE_BYTES:
-                yield Skipped(source, f"line {number}: record larger than the 20 MiB limit")
+            if len(data) > limit:
+                yield Skipped(source, f"line {number}: record of {_too_large(len(data), limit)}",
+                              "too large")
                 continue
             text = _decode(data, source, load)
             if number == 1:
@@ -149,7 +157,7 @@ def _read_jsonl(path: Path, load: CorpusLoad) -> Iterator[tuple[str, Document] |
             try:
                 record = json.loads(text)
             except json.JSONDecodeError:
-                yield Skipped(source, f"line {number}: not valid JSON")
+                yield Skipped(source, f"line {number}: not valid JSON", "not JSON")
                 continue
             try:
                 yield source, document_from_record(record)

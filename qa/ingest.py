@@ -8,6 +8,7 @@ an unchanged corpus cost little more than reading the files.
 from __future__ import annotations
 
 import fcntl
+from collections import Counter
 import os
 import time
 from contextlib import contextmanager
@@ -17,11 +18,11 @@ from typing import Callable, Iterable, Sequence
 
 
 from embeddings import Encoder, IndexFileError, VectorIndex
-from qa.corpus import load_corpus
+from qa.corpus import MAX_FILE_BYTES, load_corpus
 from qa.errors import CorruptIndexError
 from qa.models import Document, Skipped
 from qa.passages import split_passages
-from qa.store import DB_NAME, NewGeneration, Store, current_generation
+from qa.store import DB_NAME, SCHEMA_VERSION, NewGeneration, Store, current_generation, prune_generations
 
 Progress = Callable[[int, int], None]  # (passages embedded so far, passages to embed)
 
@@ -40,6 +41,11 @@ class IngestSummary:
     seconds: float = 0.0
     generation: str | None = None
 
+    def skipped_by_kind(self) -> dict[str, int]:
+        """How many sources were skipped for each kind of reason, most first."""
+        counts = Counter(s.kind for s in self.skipped)
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.removed)
@@ -51,7 +57,8 @@ class SourcedDocument:
     origin: str  # the directory or JSONL file it came from ('api' for HTTP writes)
 
 
-def documents_from_paths(paths: Sequence[str | Path], summary: IngestSummary
+def documents_from_paths(paths: Sequence[str | Path], summary: IngestSummary,
+                         max_file_bytes: int = MAX_FILE_BYTES
                          ) -> tuple[list[SourcedDocument], set[str]]:
     """Load each path; the first document with a given id wins. Returns the documents
     and the origins whose other documents may be removed (every path given)."""
@@ -61,13 +68,14 @@ def documents_from_paths(paths: Sequence[str | Path], summary: IngestSummary
     for path in paths:
         origin = str(Path(path).resolve())
         origins.add(origin)
-        loaded = load_corpus([path])
+        loaded = load_corpus([path], max_file_bytes)
         summary.skipped += loaded.skipped
         summary.notes += loaded.notes
         for doc in loaded.documents:
             if doc.id in seen:
                 summary.skipped.append(Skipped(f"{path}: {doc.id}",
-                                               f"duplicate id, first seen in {seen[doc.id]}"))
+                                               f"duplicate id, first seen in {seen[doc.id]}",
+                                               "duplicate id"))
                 continue
             seen[doc.id] = str(path)
             documents.append(SourcedDocument(doc, origin))
@@ -99,7 +107,7 @@ def ingest_documents(index_dir: Path, documents: Sequence[SourcedDocument], enco
     prune_origins, delete_ids = set(prune_origins), set(delete_ids)
     with ingest_lock(index_dir):
         base = current_generation(index_dir)
-        states, stored_encoder = _base_state(base)
+        states, stored_encoder, schema = _base_state(base)
         encoder_key = f"{encoder.name}:{encoder.dimension}"
         reembed_all = base is not None and stored_encoder != encoder_key
         wanted = {d.document.id for d in documents}
@@ -120,9 +128,14 @@ def ingest_documents(index_dir: Path, documents: Sequence[SourcedDocument], enco
                            if (origin in prune_origins and doc_id not in wanted) or doc_id in delete_ids)
         summary.removed = len(to_delete)
 
-        if summary.changed or reembed_all:
+        # An index written by an older version is rewritten in the current layout (no
+        # re-embedding: the vectors are copied).
+        outdated = base is not None and schema < SCHEMA_VERSION
+        if summary.changed or reembed_all or outdated:
             _write_generation(index_dir, to_write, to_delete, encoder, encoder_key, reembed_all,
                               summary, progress)
+        else:  # nothing to publish, but an ingest that was killed may have left debris
+            prune_generations(index_dir)
         gen = current_generation(index_dir)
         if gen is not None:
             store = Store(gen / DB_NAME)
@@ -133,13 +146,14 @@ def ingest_documents(index_dir: Path, documents: Sequence[SourcedDocument], enco
     return summary
 
 
-def _base_state(base: Path | None) -> tuple[dict, str | None]:
-    """The served generation's document states and the encoder its vectors came from."""
+def _base_state(base: Path | None) -> tuple[dict, str | None, int]:
+    """The served generation's document states, the encoder its vectors came from and
+    its schema version."""
     if base is None:
-        return {}, None
+        return {}, None, SCHEMA_VERSION
     store = Store(base / DB_NAME)
     try:
-        return store.document_states(), store.get_meta("encoder")
+        return store.document_states(), store.get_meta("encoder"), store.schema_version()
     finally:
         store.close()
 
@@ -193,7 +207,7 @@ def _load_base_vectors(gen: NewGeneration, dimension: int, fresh: bool) -> Vecto
     try:
         return VectorIndex.load(gen.base_vectors_path)
     except IndexFileError as e:
-        raise CorruptIndexError(f"{e}. Delete the index directory and run `qa ingest` again.") from None
+        raise CorruptIndexError.of(e.path, e.problem, gen.index_dir) from None
 
 
 EMBED_CHUNK = 512  # passages per encode call: progress stays live and memory bounded

@@ -50,10 +50,12 @@ class Passage:
 
 @dataclass(frozen=True)
 class Skipped:
-    """A source the corpus loader could not use, and why (shown to the user)."""
+    """A source the corpus loader could not use, and why (shown to the user). ``kind``
+    is the short name of the reason, for counting (e.g. "duplicate id", "binary")."""
 
     source: str
     reason: str
+    kind: str = "invalid"
 
 
 @dataclass

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import copy
 
-from qa.validation import MAX_FILTER_ITEMS, MAX_HISTORY_TURNS
+from qa.validation import (DATE_PATTERN, DOCUMENT_ID_PATTERN, MAX_DOCUMENT_ID_CHARS,
+                           MAX_FILTER_ITEMS, MAX_HISTORY_TURNS, NOT_BLANK_PATTERN)
 
 
 def _ref(name: str) -> dict:
@@ -25,6 +26,25 @@ def _error(description: str) -> dict:
 
 
 NULLABLE_STRING = {"type": ["string", "null"]}
+DATE = {"type": ["string", "null"], "format": "date", "pattern": DATE_PATTERN}
+
+
+def _text(max_chars: int) -> dict:
+    """A required text: not blank (nor only control characters), at most ``max_chars``."""
+    return {"type": "string", "minLength": 1, "maxLength": max_chars, "pattern": NOT_BLANK_PATTERN}
+
+
+HEALTH = {
+    "type": "object",
+    "required": ["status", "documents", "passages", "ready"],
+    "additionalProperties": False,
+    "properties": {
+        "status": {"type": "string", "enum": ["ok"]},
+        "documents": {"type": "integer", "minimum": 0},
+        "passages": {"type": "integer", "minimum": 0},
+        "ready": {"type": "boolean", "description": "Whether the index and the model are loaded."},
+    },
+}
 
 SCHEMAS: dict = {
     # -- requests ---------------------------------------------------------------
@@ -37,8 +57,8 @@ SCHEMAS: dict = {
                              "maxItems": MAX_FILTER_ITEMS},
             "sources": {"type": ["array", "null"], "items": {"type": "string"},
                         "maxItems": MAX_FILTER_ITEMS},
-            "published_from": {"type": ["string", "null"], "pattern": r"^\d{4}-\d{2}-\d{2}$"},
-            "published_to": {"type": ["string", "null"], "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+            "published_from": DATE,
+            "published_to": DATE,
         },
     },
     "Turn": {
@@ -54,7 +74,7 @@ SCHEMAS: dict = {
         "required": ["question"],
         "additionalProperties": False,
         "properties": {
-            "question": {"type": "string", "minLength": 1, "maxLength": 2000},
+            "question": _text(2000),
             "top_k": {"type": ["integer", "null"], "minimum": 1, "maximum": 50, "default": 5},
             "history": {"type": ["array", "null"], "items": _ref("Turn"),
                         "description": f"Earlier turns; only the last {MAX_HISTORY_TURNS} are used."},
@@ -66,7 +86,7 @@ SCHEMAS: dict = {
         "required": ["query"],
         "additionalProperties": False,
         "properties": {
-            "query": {"type": "string", "minLength": 1, "maxLength": 2000},
+            "query": _text(2000),
             "top_k": {"type": ["integer", "null"], "minimum": 1, "maximum": 50, "default": 5},
             "filters": {"oneOf": [_ref("Filters"), {"type": "null"}]},
         },
@@ -75,19 +95,20 @@ SCHEMAS: dict = {
         "type": "object",
         "required": ["text"],
         "additionalProperties": False,
-        "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 2000}},
+        "properties": {"text": _text(2000)},
     },
     "NewDocument": {
         "type": "object",
         "required": ["id", "text"],
         "additionalProperties": False,
         "properties": {
-            "id": {"type": "string", "minLength": 1, "maxLength": 300},
-            "text": {"type": "string", "minLength": 1, "maxLength": 5_000_000},
+            "id": {"type": "string", "minLength": 1, "maxLength": MAX_DOCUMENT_ID_CHARS,
+                   "pattern": DOCUMENT_ID_PATTERN},
+            "text": _text(5_000_000),
             "title": {"type": ["string", "null"], "maxLength": 500},
             "source": {"type": ["string", "null"], "maxLength": 200},
             "url": {"type": ["string", "null"], "maxLength": 2000},
-            "published": {"type": ["string", "null"], "maxLength": 10},
+            "published": DATE,
         },
     },
     # -- responses --------------------------------------------------------------
@@ -104,16 +125,9 @@ SCHEMAS: dict = {
             },
         },
     },
-    "Health": {
-        "type": "object",
-        "required": ["status", "documents", "passages"],
-        "additionalProperties": False,
-        "properties": {
-            "status": {"type": "string", "enum": ["ok"]},
-            "documents": {"type": "integer", "minimum": 0},
-            "passages": {"type": "integer", "minimum": 0},
-        },
-    },
+    "Health": HEALTH,
+    "Ready": {**HEALTH, "properties": {**HEALTH["properties"],
+                                       "ready": {"type": "boolean", "enum": [True]}}},
     "Citation": {
         "type": "object",
         "required": ["marker", "passage_id", "document_id", "start", "end", "quote"],
@@ -307,6 +321,8 @@ ERROR_RESPONSES = {
     "PayloadTooLarge": _json(_ref("Error"), "The request body is too large."),
     "UnsupportedMediaType": _json(_ref("Error"), "The body is not sent as application/json."),
     "IndexNotReady": _json(_ref("Error"), "No index is loaded yet (run 'qa ingest')."),
+    "NotReady": _json(_ref("Error"), "The index or the model is not loaded yet "
+                      "(index_not_ready, index_corrupt or not_ready)."),
     "InternalError": _json(_ref("Error"), "An unexpected failure; no detail is given."),
 }
 
@@ -334,9 +350,19 @@ def _id_param(name: str, description: str) -> dict:
 READ_PATHS: dict = {
     "/api/health": {
         "get": {
-            "operationId": "health", "summary": "Liveness and index size.",
-            "responses": {"200": _json(_ref("Health"), "The index is loaded."),
-                          **_errors(503)},
+            "operationId": "health",
+            "summary": "Liveness: answers 200 whenever the process does; says if it is ready.",
+            "responses": {"200": _json(_ref("Health"), "Alive; the index size (0 while none "
+                                       "is loaded) and whether questions can be answered."),
+                          **_errors()},
+        },
+    },
+    "/api/ready": {
+        "get": {
+            "operationId": "ready",
+            "summary": "Readiness: 200 only when the index and the model are loaded.",
+            "responses": {"200": _json(_ref("Ready"), "Ready to answer questions."),
+                          "503": _error("NotReady"), **_errors()},
         },
     },
     "/api/ask": {
@@ -398,6 +424,14 @@ READ_PATHS: dict = {
         "get": {
             "operationId": "openapi", "summary": "This document.",
             "responses": {"200": _json(_ref("OpenAPI"), "The OpenAPI 3.1 description.")},
+        },
+    },
+    "/metrics": {
+        "get": {
+            "operationId": "metrics", "summary": "Prometheus metrics.",
+            "responses": {"200": {"description": "The Prometheus text exposition format.",
+                                  "content": {"text/plain": {"schema": {"type": "string"}}}},
+                          **_errors()},
         },
     },
 }

@@ -1,8 +1,13 @@
 """Find the passages that bear on a question: dense and lexical candidates, fused.
 
 Dense search (FAISS, cosine) finds paraphrases; lexical search (FTS5 BM25) finds names
-and numbers an embedding blurs ("Gromyko", "MINUSMA", "3,300"). Reciprocal rank fusion
-combines the two rankings without having to put their scores on one scale.
+and numbers an embedding blurs ("Gromyko", "MINUSMA", "3,300"). The two are fused by a
+convex combination of their scores: ``DENSE_WEIGHT * cosine + (1 - DENSE_WEIGHT) *
+bm25 / best_bm25``. Measured on xquad_en (bench/quality.py), this beats reciprocal rank
+fusion (recall@1 0.954 against 0.932 at k=60), as Bruch et al. found ("An Analysis of
+Fusion Functions for Hybrid Retrieval", 2023): rank fusion throws away how much better
+the first candidate is than the second. Cosine is already on an absolute scale; BM25 is
+not, so it is divided by the query's best BM25 score.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import numpy as np
 from embeddings import VectorIndex
 from qa.store import Store, StoredPassage
 
-RRF_K = 60
+DENSE_WEIGHT = 0.75  # recall@1 on xquad_en is flat from 0.7 to 0.8; RRF gave 0.932
 CANDIDATES = 50  # per retriever, before fusion
 
 
@@ -30,11 +35,14 @@ class Candidate:
     also_in: list[str] = field(default_factory=list)
 
 
-def rrf(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> dict[int, float]:
-    scores: dict[int, float] = {}
-    for ranking in rankings:
-        for rank, row in enumerate(ranking):
-            scores[row] = scores.get(row, 0.0) + 1.0 / (k + rank + 1)
+def fuse(dense: Sequence[tuple[int, float]], lexical: Sequence[tuple[int, float]],
+         dense_weight: float = DENSE_WEIGHT) -> dict[int, float]:
+    """Row id -> fused score. A row missing from one list gets nothing from it."""
+    scores = {row: dense_weight * cosine for row, cosine in dense}
+    if lexical:
+        best = max(score for _, score in lexical) or 1.0
+        for row, bm25 in lexical:
+            scores[row] = scores.get(row, 0.0) + (1.0 - dense_weight) * bm25 / best
     return scores
 
 
@@ -50,7 +58,7 @@ def retrieve(store: Store, vectors: VectorIndex, query: str, query_vector: np.nd
     dense_rank = {row: i for i, (row, _) in enumerate(dense)}
     dense_score = dict(dense)
     lexical_rank = {row: i for i, (row, _) in enumerate(lexical)}
-    fused = rrf([[r for r, _ in dense], [r for r, _ in lexical]])
+    fused = fuse(dense, lexical)
     order = sorted(fused, key=lambda r: (-fused[r], r))
     passages = store.passages_by_row(order[: n])
     candidates = [
@@ -63,11 +71,16 @@ def retrieve(store: Store, vectors: VectorIndex, query: str, query_vector: np.nd
 _WORDS = re.compile(r"\w+")
 
 
-def _shingles(text: str, size: int = 3) -> set[tuple[str, ...]]:
+def shingles(text: str, size: int = 3) -> set[tuple[str, ...]]:
     words = _WORDS.findall(text.lower())
     if len(words) < size:
         return {tuple(words)}
     return {tuple(words[i:i + size]) for i in range(len(words) - size + 1)}
+
+
+def shingle_overlap(a: set, b: set) -> float:
+    """Share of the smaller set's word triples found in the other."""
+    return len(a & b) / max(1, min(len(a), len(b)))
 
 
 NEAR_DUPLICATE = 0.6  # share of the smaller passage's word triples found in the other
@@ -82,12 +95,11 @@ def group_near_duplicates(candidates: list[Candidate], k: int | None = None) -> 
     for i, cand in enumerate(candidates):
         if len(kept) >= limit and i >= 2 * limit:
             break
-        sh = _shingles(cand.passage.text)
+        sh = shingles(cand.passage.text)
         for best, best_sh in kept:
             if best.passage.document_id == cand.passage.document_id:
                 continue
-            overlap = len(sh & best_sh) / max(1, min(len(sh), len(best_sh)))
-            if overlap >= NEAR_DUPLICATE:
+            if shingle_overlap(sh, best_sh) >= NEAR_DUPLICATE:
                 if cand.passage.document_id not in best.also_in:
                     best.also_in.append(cand.passage.document_id)
                 break

@@ -18,7 +18,8 @@ from typing import Sequence
 from embeddings import Encoder, IndexFileError, SentenceTransformerEncoder, VectorIndex
 from qa import answers, followup, retrieval
 from qa.config import Settings
-from qa.errors import BadRequestError, CorruptIndexError, IndexNotReadyError, NotFoundError
+from qa.errors import (BadRequestError, CorruptIndexError, IndexNotReadyError, NotFoundError,
+                       NotReadyError)
 from qa.ingest import IngestSummary, Progress, SourcedDocument, documents_from_paths, ingest_documents
 from qa.models import Answer, Document, Hit
 from qa.store import (DB_NAME, VECTORS_NAME, Store, StoredPassage, check_recorded_size, current_token,
@@ -41,13 +42,11 @@ class Snapshot:
             check_recorded_size(gen / VECTORS_NAME)
             vectors = VectorIndex.load(gen / VECTORS_NAME, read_only=True)
         except IndexFileError as e:
-            raise CorruptIndexError(
-                f"{e.path}: {e.problem}. Rebuild the index with `qa ingest` "
-                f"(delete {index_dir} first).") from None
+            raise CorruptIndexError.of(e.path, e.problem, index_dir) from None
         if len(vectors) != store.count_passages():
-            raise CorruptIndexError(
-                f"{gen / VECTORS_NAME}: holds {len(vectors)} vectors for {store.count_passages()}"
-                f" passages. Rebuild the index with `qa ingest` (delete {index_dir} first).")
+            raise CorruptIndexError.of(
+                gen / VECTORS_NAME, f"holds {len(vectors)} vectors for {store.count_passages()}"
+                " passages", index_dir)
         return cls(gen.name, store, vectors)
 
 
@@ -106,17 +105,27 @@ class QAService:
         self.snapshot()
         self.encoder.encode_one("warm up")
 
-    def ready(self) -> bool:
-        try:
-            self.snapshot()
-        except IndexNotReadyError:
-            return False
-        return True
+    @property
+    def model_loaded(self) -> bool:
+        # Encoders that load lazily say so; any other encoder is ready when it exists.
+        return getattr(self.encoder, "loaded", True)
 
     def health(self) -> dict:
-        snap = self.snapshot()
+        """Liveness: answers whenever the process does; ``ready`` tells whether questions
+        can be answered now (index and model loaded)."""
+        try:
+            snap = self.snapshot()
+        except IndexNotReadyError:
+            return {"status": "ok", "documents": 0, "passages": 0, "ready": False}
         return {"status": "ok", "documents": snap.store.count_documents(),
-                "passages": snap.store.count_passages()}
+                "passages": snap.store.count_passages(), "ready": self.model_loaded}
+
+    def readiness(self) -> dict:
+        """The health of a service ready to answer; raises, saying why, when it is not."""
+        self.snapshot()  # no usable index: IndexNotReadyError says how to build one
+        if not self.model_loaded:
+            raise NotReadyError("The embedding model is not loaded yet.")
+        return self.health()
 
     # -- questions ----------------------------------------------------------
     def _allowed_documents(self, snap: Snapshot, filters: Filters | None) -> list[str] | None:
@@ -151,9 +160,11 @@ class QAService:
                             also_in=list(c.also_in)))
         return hits, documents
 
-    def search(self, query: str, top_k: int = 5, filters: Filters | None = None) -> list[Hit]:
+    def search(self, query: str, top_k: int = 5, filters: Filters | None = None,
+               timings: dict[str, float] | None = None) -> list[Hit]:
+        """``timings``, when given, receives the stage timings in ms (as ``ask`` reports)."""
         snap = self.snapshot()
-        candidates = self._retrieve(snap, query, top_k, filters, {})
+        candidates = self._retrieve(snap, query, top_k, filters, {} if timings is None else timings)
         return self._hits(snap, candidates)[0]
 
     def ask(self, question: str, top_k: int = 5, history: Sequence[dict] | None = None,
@@ -167,12 +178,17 @@ class QAService:
         hits, documents = self._hits(snap, candidates)
         abstain_below = self.settings.abstain_below
         answer = answers.build_answer(
-            question, candidates, documents,
+            question, candidates, documents, self._question_weights(snap, question),
             answers.ABSTAIN_BELOW if abstain_below is None else abstain_below)
         timings["answer"] = round((time.perf_counter() - t0) * 1000, 2)
         timings["total"] = round((time.perf_counter() - started) * 1000, 2)
         return AskResult(question=question, abstained=answer is None, answer=answer,
                          passages=hits, timings_ms=timings)
+
+    @staticmethod
+    def _question_weights(snap: Snapshot, question: str) -> dict[str, float]:
+        terms = answers.question_terms(question)
+        return answers.idf_weights(snap.store.document_frequencies(terms), len(snap.vectors))
 
     # -- look-ups -----------------------------------------------------------
     def passage(self, passage_id: str) -> tuple[StoredPassage, Document, str | None, str | None]:
@@ -204,7 +220,7 @@ class QAService:
     # -- writes -------------------------------------------------------------
     def ingest(self, paths: Sequence[str | Path], progress: Progress | None = None) -> IngestSummary:
         summary = IngestSummary()
-        documents, origins = documents_from_paths(paths, summary)
+        documents, origins = documents_from_paths(paths, summary, self.settings.max_file_bytes)
         return self._written(ingest_documents(self.index_dir, documents, self.encoder,
                                               prune_origins=origins, summary=summary,
                                               progress=progress))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -14,6 +17,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 from embeddings import FakeEncoder  # noqa: E402
 from qa.app import create_app  # noqa: E402
 from qa.config import Settings  # noqa: E402
+from qa.logs import configure_logging  # noqa: E402
 from qa.service import QAService  # noqa: E402
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
@@ -54,6 +58,20 @@ def app(service):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def log_lines():
+    """Logging configured as ``qa serve`` does, into a buffer; gives the parsed lines.
+    The root logger is put back afterwards."""
+    root = logging.getLogger()
+    level, handlers = root.level, root.handlers[:]
+    stream = io.StringIO()
+    configure_logging("INFO", stream)
+    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    logging.captureWarnings(False)
 
 
 @pytest.fixture(scope="session")

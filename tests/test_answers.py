@@ -1,6 +1,8 @@
-from qa.answers import build_answer, expected_answer, verified_citation, SentenceChoice, _DATE, _NAME, _NUMBER
+import pytest
+from qa.answers import (SentenceChoice, build_answer, expected_answer, idf_weights, question_terms,
+                        verified_citation)
 from qa.models import Document
-from qa.retrieval import Candidate, group_near_duplicates, rrf
+from qa.retrieval import DENSE_WEIGHT, Candidate, fuse, group_near_duplicates
 from qa.store import StoredPassage
 
 DOC = Document(id="d", text="Intro line here. Igor Gromyko is the ambassador of Russia to Mali. "
@@ -12,39 +14,98 @@ def cand(doc_id, text, start=0, dense=0.8, row=1):
                      score=1.0, dense=dense, lexical_rank=0, dense_rank=0)
 
 
+def weights(question, frequencies=None, passages=100):
+    """IDF weights as the service computes them; unknown words get df 1."""
+    terms = question_terms(question)
+    return idf_weights({t: (frequencies or {}).get(t, 1) for t in terms}, passages)
+
+
+def ask(question, candidates, documents, frequencies=None):
+    return build_answer(question, candidates, documents, weights(question, frequencies))
+
+
 def test_expected_answer_shapes():
-    assert expected_answer("When was MINUSMA established?") is _DATE
-    assert expected_answer("How many troops were sent?") is _NUMBER
-    assert expected_answer("Who is the ambassador?") is _NAME
+    assert expected_answer("When was MINUSMA established?").kind == "date"
+    assert expected_answer("How many troops were sent?").kind == "number"
+    assert expected_answer("Who is the ambassador?").kind == "person"
+    assert expected_answer("Which agency reported it?").kind == "name"
+    assert expected_answer("In which areas do they cooperate?") is None
+    assert expected_answer("How much of the territory was regained?") is None
     assert expected_answer("Why did it happen?") is None
 
 
+def test_shapes_find_answers_the_question_does_not_already_hold():
+    date, number, person = (expected_answer(q) for q in ("When?", "How many?", "Who is it?"))
+    assert date.find("It was set up on April 25, 2013.") == ["April", "2013"]
+    # Years and days of a month are dates, not counts.
+    assert number.find("On May 12, 2022, more than 100,000 people and three soldiers") == [
+        "100,000", "three"]
+    assert person.find("Russian Foreign Minister Sergei Lavrov met the Security Council") == [
+        "Russian Foreign Minister Sergei Lavrov"]
+    assert person.find("The French military said so in April.") == []
+
+
 def test_answer_picks_the_sentence_with_the_name_and_cites_it_exactly():
-    answer = build_answer("Who is the ambassador of Russia to Mali?", [cand("d", DOC.text)], {"d": DOC})
+    answer = ask("Who is the ambassador of Russia to Mali?", [cand("d", DOC.text)], {"d": DOC})
     assert answer is not None
     c = answer.citations[0]
     assert c.quote == "Igor Gromyko is the ambassador of Russia to Mali."
     assert DOC.text[c.start:c.end] == c.quote and answer.text.endswith("[1]")
-    date = build_answer("When was MINUSMA established?", [cand("d", DOC.text)], {"d": DOC})
+    date = ask("When was MINUSMA established?", [cand("d", DOC.text)], {"d": DOC})
     assert "2013" in date.citations[0].quote
 
 
+def test_common_words_weigh_less_than_rare_ones():
+    doc = Document(id="d", text="Mali and Russia signed a deal in Mali. The ambassador arrived in 2019.")
+    # "mali" is in every passage of this corpus, "arrive" in few: the sentence that holds
+    # the rare word answers, though the other repeats the common one.
+    answer = ask("When did the ambassador arrive in Mali?", [cand("d", doc.text)], {"d": doc},
+                 frequencies={"mali": 100, "ambassador": 2, "arrive": 2})
+    assert answer.citations[0].quote == "The ambassador arrived in 2019."
+
+
+def test_a_sentence_that_says_the_answer_is_not_given_is_not_an_answer():
+    doc = Document(id="d", text="Diarra did not specify how many Russian troops are stationed in Mali.")
+    assert ask("How many Russian troops are stationed in Mali?", [cand("d", doc.text)], {"d": doc}) is None
+
+
+def test_a_second_sentence_from_another_passage_is_added_when_it_answers_more():
+    one = Document(id="a", text="Igor Gromyko is the Russian ambassador to Mali.")
+    two = Document(id="b", text="The Russian ambassador to Mali was appointed in 2021 by decree.")
+    answer = ask("Who is the Russian ambassador to Mali and when was he appointed?",
+                 [cand("a", one.text, row=1), cand("b", two.text, row=2)], {"a": one, "b": two})
+    assert [c.marker for c in answer.citations] == [1, 2]
+    assert answer.text == f"{one.text} [1] {two.text} [2]"
+    assert {c.document_id for c in answer.citations} == {"a", "b"}
+
+
 def test_citation_that_does_not_match_the_document_is_dropped():
-    bad = SentenceChoice("d", "p1", 0, 10, 1.0, 1.0)
+    bad = SentenceChoice("d", "p1", 0, 10, 1.0, False, False, 0, 1.0)
     assert verified_citation(1, bad, DOC) is not None
     assert verified_citation(1, bad, Document(id="d", text="   \n      short")) is None
     assert verified_citation(1, bad, None) is None
 
 
-def test_low_similarity_abstains():
-    assert build_answer("Who is the ambassador?", [cand("d", DOC.text, dense=0.05)], {"d": DOC}) is None
-    assert build_answer("anything", [], {}) is None
+def test_confidence_grows_with_similarity_and_off_topic_questions_abstain():
+    near = ask("Who is the ambassador?", [cand("d", DOC.text, dense=0.8)], {"d": DOC})
+    far = ask("Who is the ambassador?", [cand("d", DOC.text, dense=0.2)], {"d": DOC})
+    assert near.confidence > far.confidence
+    assert ask("What is the capital of Australia?", [cand("d", DOC.text, dense=0.05)], {"d": DOC}) is None
+    assert ask("anything", [], {}) is None
 
 
-def test_rrf_rewards_agreement():
-    scores = rrf([[1, 2, 3], [3, 1, 9]])
+def test_fusion_rewards_agreement_and_keeps_the_margin():
+    # Row 1 is close in meaning and the best lexical match; row 2 only close in meaning.
+    scores = fuse([(1, 0.6), (2, 0.6), (3, 0.2)], [(1, 12.0), (3, 6.0), (9, 3.0)])
     assert max(scores, key=scores.get) == 1
-    assert scores[3] > scores[2] and 9 in scores
+    assert scores[1] - scores[2] == pytest.approx(1 - DENSE_WEIGHT)
+    # BM25 is scaled by the query's best score, so half the best BM25 adds half as much.
+    assert scores[3] == pytest.approx(DENSE_WEIGHT * 0.2 + (1 - DENSE_WEIGHT) * 0.5)
+    assert scores[9] == pytest.approx((1 - DENSE_WEIGHT) * 0.25)
+
+
+def test_fusion_without_lexical_matches_is_the_dense_ranking():
+    assert fuse([(4, 0.5), (5, 0.4)], []) == {4: DENSE_WEIGHT * 0.5, 5: DENSE_WEIGHT * 0.4}
 
 
 def test_near_duplicates_from_other_documents_are_grouped():

@@ -15,8 +15,24 @@ def ask(client, **body):
 def test_health(client):
     r = client.get("/api/health")
     assert r.status_code == 200
-    assert r.get_json() == {"status": "ok", "documents": 5, "passages": r.get_json()["passages"]}
+    assert r.get_json() == {"status": "ok", "documents": 5, "passages": r.get_json()["passages"],
+                            "ready": True}
     assert r.get_json()["passages"] > 5
+    r = client.get("/api/ready")
+    assert r.status_code == 200 and r.get_json() == client.get("/api/health").get_json()
+
+
+def test_liveness_and_readiness_differ_while_the_model_is_not_loaded(service):
+    from embeddings import SentenceTransformerEncoder
+
+    lazy = SentenceTransformerEncoder()  # loads only when first used; never used here
+    client = create_app(service=QAService(service.settings, encoder=lazy)).test_client()
+    r = client.get("/api/health")
+    assert r.status_code == 200 and r.get_json()["ready"] is False
+    assert r.get_json()["documents"] == 5  # the index is there; only the model is missing
+    r = client.get("/api/ready")
+    assert r.status_code == 503 and r.get_json()["error"]["code"] == "not_ready"
+    assert not lazy.loaded
 
 
 def test_ask_shape_and_citation_exactness(client):
@@ -124,7 +140,13 @@ def test_no_index_is_503_with_how_to_build(tmp_path):
     r = client.post("/api/ask", json={"question": "hello?"})
     assert r.status_code == 503
     assert "qa ingest" in r.get_json()["error"]["message"]
-    assert client.get("/api/health").status_code == 503
+    # Alive (an orchestrator must not restart it for this), but not ready.
+    r = client.get("/api/health")
+    assert r.status_code == 200
+    assert r.get_json() == {"status": "ok", "documents": 0, "passages": 0, "ready": False}
+    r = client.get("/api/ready")
+    assert r.status_code == 503 and r.get_json()["error"]["code"] == "index_not_ready"
+    assert "qa ingest" in r.get_json()["error"]["message"]
 
 
 def test_passage_and_documents_lookup(client):

@@ -1,6 +1,7 @@
 """The ``qa`` command line: output people read, JSON for machines, one-line errors."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -42,6 +43,18 @@ def test_ingest_then_ask_and_search(fake_cli, seeds_dir, tmp_path, capsys):
     assert fake_cli(["search", "Gromyko", "--index-dir", index, "--json", "--top-k", "2"]) == 0
     hits = json.loads(capsys.readouterr().out)["passages"]
     assert len(hits) == 2 and hits[0]["document_id"] == "003_5e3f855efd9ba80e"
+
+
+def test_ingest_reports_progress_lines_then_the_summary(fake_cli, seeds_dir, tmp_path, capsys):
+    (seeds_dir / "empty.txt").write_text("   \n")
+    assert fake_cli(["ingest", str(seeds_dir), "--index-dir", str(tmp_path / "idx")]) == 0
+    err = capsys.readouterr().err.splitlines()
+    total = re.fullmatch(r"embedding: 0/(\d+) passages \(0 passages/s\)", err[0]).group(1)
+    assert re.fullmatch(rf"embedding: {total}/{total} passages \([\d,]+ passages/s\)", err[1])
+    assert err[2].startswith("ingest: 5 added, 0 updated, 0 unchanged, 0 removed, 1 skipped (1 empty);"
+                             f" {total} passages embedded (")
+    assert re.search(rf"; index holds 5 documents, {total} passages \(\d+\.\d s\)$", err[2])
+    assert err[3].startswith("  skipped ") and "empty.txt" in err[3]
 
 
 def test_errors_are_one_line_without_traceback(fake_cli, tmp_path, capsys):

@@ -293,21 +293,22 @@ def test_invalid_utf8_is_replaced_with_a_note(tmp_path):
     assert len(load.notes) == 1 and "bad.txt: invalid UTF-8 decoded with replacement" in load.notes[0]
 
 
-def test_bad_files_are_skipped_with_reasons_and_the_rest_loads(tmp_path, monkeypatch):
-    monkeypatch.setattr(corpus, "MAX_FILE_BYTES", 100)
+def test_bad_files_are_skipped_with_reasons_and_the_rest_loads(tmp_path):
     write(tmp_path / "empty.txt", "")
     write(tmp_path / "blank.md", "  \n\n\t\n")
     write(tmp_path / "debris.txt", "africa\n\nhttps://x.example/img.jpg\n")
     write(tmp_path / "binary.txt", b"GIF89a\x00\x01\x02")
     write(tmp_path / "big.txt", "x. " * 50)
     write(tmp_path / "good.txt", "A good document.")
-    load = load_corpus([tmp_path])
+    load = load_corpus([tmp_path], max_file_bytes=100)
     assert [d.id for d in load.documents] == ["good"]
     why = reasons(load)
     assert why["empty.txt"] == "empty file" and why["blank.md"] == "empty file"
     assert "empty after cleaning" in why["debris.txt"]
     assert "binary" in why["binary.txt"]
-    assert "larger than the 20 MiB limit" in why["big.txt"]
+    assert why["big.txt"] == ("file is 150 bytes, larger than the limit of 100 bytes"
+                              " (QA_MAX_FILE_BYTES)")
+    assert {s.kind for s in load.skipped} == {"empty", "invalid", "binary", "too large"}
 
 
 def test_max_file_bytes_is_20_mib():

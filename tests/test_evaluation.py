@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from qa.errors import BadRequestError
-from qa.evaluation import (
+from qa.evaluation import (PASSAGES_FOR_RANKING, 
     contains_any,
     document_ranking,
     format_report,
@@ -135,7 +135,8 @@ def test_run_eval_aggregates(tmp_path):
     })
     report = run_eval(service, write_questions(tmp_path / "q.jsonl", rows))
 
-    assert service.calls == [(f"q{i}", 10) for i in range(1, 6)]
+    # Enough passages to rank ten documents, not ten passages.
+    assert service.calls == [(f"q{i}", PASSAGES_FOR_RANKING) for i in range(1, 6)]
     assert set(report) == {
         "questions", "answerable", "unanswerable", "recall@1", "recall@5", "recall@10",
         "mrr@10", "ndcg@10", "answer_recall@5", "answer_accuracy", "abstention_accuracy",

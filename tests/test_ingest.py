@@ -103,7 +103,8 @@ def test_server_sees_a_new_generation_without_restart(service, seeds_dir, monkey
     assert service.health()["documents"] == 6
 
 
-def test_old_generations_are_pruned(service, seeds_dir):
+def test_old_generations_are_pruned(service, seeds_dir, monkeypatch):
+    monkeypatch.setattr("qa.store.PRUNE_GRACE_SECONDS", 0)  # as if each came long after
     for i in range(4):
         (seeds_dir / f"n{i}.txt").write_text(f"Document number {i} says something new.")
         service.ingest([seeds_dir])
@@ -133,3 +134,22 @@ def test_shared_citation_resolves_or_is_reported_gone(service, seeds_dir):
         else:
             with pytest.raises(NotFoundError, match="removed"):
                 service.passage(pid)
+
+
+def test_generations_replaced_recently_are_kept_until_the_grace_has_passed(service, seeds_dir):
+    from qa.store import MANIFEST_NAME, PRUNE_GRACE_SECONDS
+
+    for i in range(3):
+        (seeds_dir / f"n{i}.txt").write_text(f"Document number {i} says something new.")
+        service.ingest([seeds_dir])
+    gens = lambda: sorted(p.name for p in service.index_dir.iterdir() if p.name.startswith("gen-"))  # noqa: E731
+    assert len(gens()) == 4  # all replaced seconds ago: a server may still read them
+    for name in gens():  # as if every one had been published long ago
+        path = service.index_dir / name / MANIFEST_NAME
+        manifest = json.loads(path.read_text())
+        manifest["created"] -= PRUNE_GRACE_SECONDS + 60
+        path.write_text(json.dumps(manifest))
+    (seeds_dir / "last.txt").write_text("The last document.")
+    service.ingest([seeds_dir])
+    # The new one, the one it replaced (just now), and no older one.
+    assert gens() == ["gen-000004", "gen-000005"]

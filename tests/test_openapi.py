@@ -126,7 +126,7 @@ def test_spec_is_structurally_valid_openapi(write_endpoints):
     assert doc["openapi"].startswith("3.1")
     assert doc["info"]["title"] and doc["info"]["version"]
     for path, item in doc["paths"].items():
-        assert path.startswith("/api/")
+        assert path.startswith("/api/") or path == "/metrics"
         operations = {m: op for m, op in item.items() if m in HTTP_METHODS}
         assert operations, path
         for method, op in operations.items():
@@ -195,6 +195,7 @@ def test_read_endpoints_conform(client, doc):
     check = lambda r, path, method, status: assert_conforms(doc, r, path, method, status)  # noqa: E731
 
     check(client.get("/api/health"), "/api/health", "GET", 200)
+    check(client.get("/api/ready"), "/api/ready", "GET", 200)
     check(client.get("/api/openapi.json"), "/api/openapi.json", "GET", 200)
 
     r = post(client, "/api/ask", {"question": "What does MINUSMA stand for?", "top_k": 3,
@@ -278,7 +279,10 @@ def test_no_index_and_internal_errors_conform(tmp_path, app, monkeypatch):
     svc = QAService(Settings.from_env({}, index_dir=tmp_path / "empty"), encoder=FakeEncoder())
     client = create_app(service=svc).test_client()
     doc = client.get("/api/openapi.json").get_json()
-    assert_conforms(doc, client.get("/api/health"), "/api/health", "GET", 503)
+    assert_conforms(doc, client.get("/api/health"), "/api/health", "GET", 200)
+    assert_conforms(doc, client.get("/api/ready"), "/api/ready", "GET", 503)
+    assert_conforms(doc, client.post("/api/ready"), "/api/ready", "GET", 405)
+    assert client.get("/api/health").get_json()["ready"] is False
     assert_conforms(doc, post(client, "/api/ask", {"question": "hi"}), "/api/ask", "POST", 503)
     assert_conforms(doc, post(client, "/api/search", {"query": "hi"}), "/api/search", "POST", 503)
     assert_conforms(doc, client.get("/api/documents"), "/api/documents", "GET", 503)
@@ -290,6 +294,23 @@ def test_no_index_and_internal_errors_conform(tmp_path, app, monkeypatch):
     app.config["TESTING"] = False
     r = app.test_client().post("/api/ask", json={"question": "hi"})
     assert_conforms(openapi.spec(False), r, "/api/ask", "POST", 500)
+
+
+def test_metrics_is_documented_as_prometheus_text(client, doc):
+    operation = doc["paths"]["/metrics"]["get"]
+    assert set(operation["responses"]["200"]["content"]) == {"text/plain"}
+    r = client.get("/metrics")
+    assert r.status_code == 200 and r.mimetype == "text/plain"
+    assert "# TYPE qa_requests_total counter" in r.get_data(as_text=True)
+    assert_conforms(doc, client.post("/metrics"), "/metrics", "GET", 405)
+
+
+def test_ready_schema_rejects_a_service_that_is_not_ready(doc):
+    ready = {"$ref": "#/components/schemas/Ready"}
+    body = {"status": "ok", "documents": 1, "passages": 2, "ready": True}
+    assert not errors(doc, ready, body)
+    assert errors(doc, ready, {**body, "ready": False})
+    assert not errors(doc, {"$ref": "#/components/schemas/Health"}, {**body, "ready": False})
 
 
 # -- 3. write endpoints appear only with an admin token -------------------------------

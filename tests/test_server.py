@@ -1,0 +1,47 @@
+"""How ``qa serve`` configures gunicorn and its logs (gunicorn itself is not started)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+from qa import cli
+from qa.app import create_app
+from qa.metrics import MULTIPROC_ENV
+from qa.server import _gunicorn
+
+
+def test_gunicorn_preloads_the_app_with_threaded_workers(service):
+    settings = dataclasses.replace(service.settings, host="0.0.0.0", port=8123, workers=3,
+                                   threads=2, log_level="WARNING")
+    app = create_app(settings, service=service)
+    server = _gunicorn(app, settings)
+    cfg = server.cfg
+    assert cfg.bind == ["0.0.0.0:8123"]
+    assert (cfg.workers, cfg.threads, cfg.worker_class_str) == (3, 2, "gthread")
+    assert cfg.preload_app is True and cfg.loglevel == "warning"
+    assert cfg.accesslog is None  # qa.logs writes one richer line per request instead
+    assert server.load() is app
+
+
+def test_gunicorn_error_log_goes_through_the_json_formatter(service, log_lines):
+    server = _gunicorn(create_app(service=service), service.settings)
+    logger = server.cfg.logger_class(server.cfg)
+    logger.info("Booting worker with pid: %s", 4242)
+    logger.error("Worker timeout")
+    lines = [line for line in log_lines() if line["logger"] == "gunicorn.error"]
+    assert [(line["level"], line["message"]) for line in lines] == [
+        ("INFO", "Booting worker with pid: 4242"), ("ERROR", "Worker timeout")]
+    assert all(line["pid"] == os.getpid() for line in lines)
+
+
+def test_serve_without_an_index_fails_in_one_line_and_cleans_up(tmp_path, monkeypatch, capsys,
+                                                               log_lines, fake_encoder):
+    monkeypatch.delenv(MULTIPROC_ENV, raising=False)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))  # where serve makes its metrics dir
+    monkeypatch.setattr("qa.service.SentenceTransformerEncoder", lambda path=None: fake_encoder)
+    assert cli.main(["serve", "--index-dir", str(tmp_path / "none")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("qa: error:") and "qa ingest" in err and err.count("\n") == 1
+    assert not list(tmp_path.glob("qa-metrics-*"))
+    assert MULTIPROC_ENV not in os.environ

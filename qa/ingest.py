@@ -108,7 +108,7 @@ def ingest_documents(index_dir: Path, documents: Sequence[SourcedDocument], enco
     with ingest_lock(index_dir):
         base = current_generation(index_dir)
         states, stored_encoder, schema = _base_state(base)
-        encoder_key = f"{encoder.name}:{encoder.dimension}"
+        encoder_key = encoder_identity(encoder)
         reembed_all = base is not None and stored_encoder != encoder_key
         wanted = {d.document.id for d in documents}
         to_write: list[SourcedDocument] = []
@@ -144,6 +144,11 @@ def ingest_documents(index_dir: Path, documents: Sequence[SourcedDocument], enco
             summary.generation = gen.name
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def encoder_identity(encoder: Encoder) -> str:
+    """What an index records of the encoder its vectors came from; a change re-embeds."""
+    return f"{encoder.name}:{encoder.dimension}"
 
 
 def _base_state(base: Path | None) -> tuple[dict, str | None, int]:

@@ -9,23 +9,27 @@ finish on the snapshot they started with, so a live re-index never fails a quest
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from embeddings import Encoder, IndexFileError, SentenceTransformerEncoder, VectorIndex
+from embeddings import Encoder, IndexFileError, VectorIndex, create_encoder
 from qa import answers, followup, retrieval
 from qa.config import Settings
 from qa.errors import (BadRequestError, CorruptIndexError, IndexNotReadyError, NotFoundError,
                        NotReadyError)
-from qa.ingest import IngestSummary, Progress, SourcedDocument, documents_from_paths, ingest_documents
+from qa.ingest import (IngestSummary, Progress, SourcedDocument, documents_from_paths,
+                       encoder_identity, ingest_documents)
 from qa.models import Answer, Document, Hit
 from qa.store import (DB_NAME, VECTORS_NAME, Store, StoredPassage, check_recorded_size, current_token,
                       require_generation)
 
 RELOAD_CHECK_SECONDS = 0.5
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -74,7 +78,11 @@ class AskResult:
 class QAService:
     def __init__(self, settings: Settings, encoder: Encoder | None = None):
         self.settings = settings
-        self.encoder = encoder or SentenceTransformerEncoder(settings.model_path)
+        # By default the server's processes share the cores instead of each taking all.
+        threads = settings.encoder_threads or max(1, (os.cpu_count() or 1) // settings.workers)
+        self.encoder = encoder or create_encoder(settings.encoder, settings.model_path,
+                                                 threads=threads,
+                                                 cache_dir=settings.model_cache_dir)
         self._snapshot: Snapshot | None = None
         self._token: str | None = None
         self._checked = 0.0
@@ -109,6 +117,16 @@ class QAService:
     def model_loaded(self) -> bool:
         # Encoders that load lazily say so; any other encoder is ready when it exists.
         return getattr(self.encoder, "loaded", True)
+
+    def prepare(self) -> None:
+        """Fail now, with a clear message, if there is no usable index or model, but start
+        no model threads: the server forks its workers after this (see qa.server)."""
+        built_with = self.snapshot().store.get_meta("encoder")
+        if built_with and built_with != encoder_identity(self.encoder):
+            log.warning("the index was embedded with %s, questions are embedded with %s: "
+                        "run `qa ingest` with this encoder to re-embed it", built_with,
+                        encoder_identity(self.encoder))
+        self.encoder.prepare()
 
     def health(self) -> dict:
         """Liveness: answers whenever the process does; ``ready`` tells whether questions

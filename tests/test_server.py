@@ -39,7 +39,7 @@ def test_serve_without_an_index_fails_in_one_line_and_cleans_up(tmp_path, monkey
                                                                log_lines, fake_encoder):
     monkeypatch.delenv(MULTIPROC_ENV, raising=False)
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))  # where serve makes its metrics dir
-    monkeypatch.setattr("qa.service.SentenceTransformerEncoder", lambda path=None: fake_encoder)
+    monkeypatch.setattr("qa.service.create_encoder", lambda *args, **kwargs: fake_encoder)
     assert cli.main(["serve", "--index-dir", str(tmp_path / "none")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("qa: error:") and "qa ingest" in err and err.count("\n") == 1

@@ -198,6 +198,7 @@ def _write_generation(index_dir, to_write, to_delete, encoder, encoder_key, reem
         fresh = [(row, text) for row, text in added if row not in reused_rows]
         _embed_into(vectors, fresh, encoder, progress)
         summary.embedded = len(fresh)
+        vectors.fit_to_size()  # exact or approximate search, as the new size calls for
         vectors.save(gen.vectors_path)
         gen.publish({"encoder": encoder_key, "created": time.time(), "pid": os.getpid()})
     except BaseException:

@@ -25,7 +25,8 @@ from qa.errors import (BadRequestError, CorruptIndexError, IndexNotReadyError, N
 from qa.ingest import (IngestSummary, Progress, SourcedDocument, documents_from_paths,
                        encoder_identity, ingest_documents)
 from qa.models import Answer, Document, Hit
-from qa.store import DB_NAME, VECTORS_NAME, Store, StoredPassage, current_token, require_generation
+from qa.store import (DB_NAME, VECTORS_NAME, Store, StoredPassage, check_recorded_size, current_token,
+                      require_generation)
 
 RELOAD_CHECK_SECONDS = 0.5
 log = logging.getLogger(__name__)
@@ -42,7 +43,8 @@ class Snapshot:
         gen = require_generation(index_dir)
         store = Store(gen / DB_NAME)
         try:
-            vectors = VectorIndex.load(gen / VECTORS_NAME)
+            check_recorded_size(gen / VECTORS_NAME)
+            vectors = VectorIndex.load(gen / VECTORS_NAME, read_only=True)
         except IndexFileError as e:
             raise CorruptIndexError.of(e.path, e.problem, index_dir) from None
         if len(vectors) != store.count_passages():

@@ -37,6 +37,7 @@ KEEP_GENERATIONS = 2  # the served one and the one before, still open in running
 # Also kept: generations replaced less than this ago, which a server may still be reading
 # (gunicorn's worker timeout, the longest a request may run, is 120 s).
 PRUNE_GRACE_SECONDS = 120.0
+COMMON_TERM_PASSAGES = 3_000  # a query word in more passages is common (Store.lexical_search)
 
 # Version 2 searches each passage with its document's title: a passage rarely repeats its
 # title's words ("Super Bowl 50", a paper's topic), and BM25 over title and text finds
@@ -112,14 +113,20 @@ class Store:
         self.readonly = readonly
         self._local = threading.local()
         self._df_cache: dict[str, int] = {}
+        self._counts: dict[str, int] = {}  # recorded at publish; count(*) takes ~0.2 s at 1M
         if readonly:
             if not self.path.is_file():
                 raise CorruptIndexError.of(self.path, "missing", self.path.parent.parent)
             try:
-                self._check()
+                sized = check_recorded_size(self.path)
+                self._check(full=not sized)
             except sqlite3.DatabaseError:
                 raise CorruptIndexError.of(self.path, "not a readable index database",
                                            self.path.parent.parent) from None
+            if sized:  # the file is the one published: its recorded counts hold
+                manifest = read_manifest(self.path.parent)
+                self._counts = {t: manifest[t] for t in ("documents", "passages")
+                                if isinstance(manifest.get(t), int)}
 
     def _connect(self) -> sqlite3.Connection:
         if self.readonly:
@@ -147,11 +154,17 @@ class Store:
             conn = self._local.conn = self._connect()
         return conn
 
-    def _check(self) -> None:
-        row = self.conn.execute("PRAGMA quick_check").fetchone()
-        if row[0] != "ok":
-            raise sqlite3.DatabaseError(row[0])
-        self.conn.execute("SELECT count(*) FROM passages").fetchone()
+    def _check(self, full: bool) -> None:
+        """Reading the schema and the last passage catches a file that is not a database
+        or lost its end. ``full`` adds SQLite's quick_check, which reads every page: a
+        few milliseconds on a small index but seconds on a gigabyte, so it only runs
+        when the manifest recorded no size to check the file against."""
+        if full:
+            row = self.conn.execute("PRAGMA quick_check").fetchone()
+            if row[0] != "ok":
+                raise sqlite3.DatabaseError(row[0])
+        self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        self.conn.execute("SELECT max(row_id) FROM passages").fetchone()
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -169,10 +182,15 @@ class Store:
 
     # -- documents ----------------------------------------------------------
     def count_documents(self) -> int:
-        return self.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+        return self._count("documents")
 
     def count_passages(self) -> int:
-        return self.conn.execute("SELECT count(*) FROM passages").fetchone()[0]
+        return self._count("passages")
+
+    def _count(self, table: str) -> int:
+        if table in self._counts:
+            return self._counts[table]
+        return self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
     def document_states(self) -> dict[str, tuple[str, str, tuple]]:
         """id -> (sha256 of the text, origin, metadata tuple): what decides re-ingest work."""
@@ -255,24 +273,54 @@ class Store:
 
     def lexical_search(self, query: str, k: int, allowed_documents: Sequence[str] | None = None
                        ) -> list[tuple[int, float]]:
-        """BM25 over FTS5: (row_id, score) best first, the score positive (higher is better)."""
-        match = fts_query(query)
-        if not match:
+        """BM25 over FTS5: (row_id, score) best first, the score positive (higher is better).
+
+        BM25 costs a few microseconds for every passage that matches any query word, so
+        one common word ("many", "time") makes a query over a million passages take
+        hundreds of milliseconds. So the words found in more than COMMON_TERM_PASSAGES
+        passages only score passages that also hold a rarer word: one query ranks the
+        passages with a rare word by the rare words, a second one (rare AND common) gives
+        those that also hold a common word their full score, on the same scale since
+        FTS5 weighs each word by its corpus-wide IDF. The best of the two is exactly
+        BM25's ranking of the passages that hold a rare word. Left out are passages
+        with common words only, which rank low anyway (each common word's IDF is at most
+        ln(N / COMMON_TERM_PASSAGES)). Below that many passages nothing changes.
+        """
+        if allowed_documents is not None and not allowed_documents:
             return []
+        try:
+            rare, common = self._rare_and_common(query_terms(query))
+            queries = [fts_match(rare)] if rare else []
+            if common:
+                queries.append(f"({fts_match(rare)}) AND ({fts_match(common)})")
+            scores: dict[int, float] = {}
+            for match in queries:  # the second query's scores are the complete ones
+                scores.update(self._bm25(match, k, allowed_documents))
+        except sqlite3.OperationalError:
+            return []
+        return sorted(scores.items(), key=lambda r: (-r[1], r[0]))[:k]
+
+    def _bm25(self, match: str, k: int, allowed_documents: Sequence[str] | None) -> list[tuple[int, float]]:
         sql = "SELECT rowid, bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH ?"
         args: list = [match]
         if allowed_documents is not None:
-            if not allowed_documents:
-                return []
             sql += (f" AND rowid IN (SELECT row_id FROM passages WHERE document_id IN"
                     f" ({','.join('?' * len(allowed_documents))}))")
             args += list(allowed_documents)
         sql += " ORDER BY bm25(passages_fts) LIMIT ?"
         args.append(k)
-        try:
-            return [(r[0], -r[1]) for r in self.conn.execute(sql, args)]
-        except sqlite3.OperationalError:
-            return []
+        return [(r[0], -r[1]) for r in self.conn.execute(sql, args)]
+
+    def _rare_and_common(self, terms: list[str]) -> tuple[list[str], list[str]]:
+        """``terms`` split by whether more than COMMON_TERM_PASSAGES passages hold them;
+        when all are common, the rarest counts as rare."""
+        if len(terms) < 2:
+            return terms, []
+        counts = self.document_frequencies(terms)  # capped at DF_CAP > COMMON_TERM_PASSAGES
+        rare = [t for t in terms if counts[t] <= COMMON_TERM_PASSAGES]
+        if not rare:
+            rare = [min(terms, key=counts.__getitem__)]
+        return rare, [t for t in terms if t not in rare]
 
     # Document frequencies are looked up once per word per generation (it never changes).
     DF_CAP = 10_000  # past this a word is common anyway: its weight is near zero
@@ -366,9 +414,9 @@ def _migrate(conn: sqlite3.Connection) -> None:
     conn.commit()
 
 
-def fts_query(text: str) -> str:
-    """An FTS5 query that ORs the text's words, each quoted so no word is read as syntax."""
-    return " OR ".join(f'"{w}"' for w in query_terms(text))
+def fts_match(terms: Sequence[str]) -> str:
+    """An FTS5 query that ORs ``terms``, each quoted so no word is read as syntax."""
+    return " OR ".join(f'"{w}"' for w in terms)
 
 
 # -- generations ---------------------------------------------------------------
@@ -385,6 +433,33 @@ def current_generation(index_dir: Path) -> Path | None:
     if not _GEN.match(name) or not (Path(index_dir) / name).is_dir():
         raise CorruptIndexError.of(pointer, f"names no complete index ({name!r})", index_dir)
     return Path(index_dir) / name
+
+
+def read_manifest(generation: Path) -> dict:
+    try:
+        return json.loads((Path(generation) / MANIFEST_NAME).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def check_recorded_size(path: Path) -> bool:
+    """Compare a generation's file with the size its manifest recorded when it was
+    published: a check that costs nothing however large the index, and catches a file
+    that was truncated, replaced or partly copied. Returns whether a size was recorded
+    (generations published before sizes were recorded have none)."""
+    path = Path(path)
+    recorded = read_manifest(path.parent).get("files", {}).get(path.name, {}).get("bytes")
+    if recorded is None:
+        return False
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise CorruptIndexError.of(path, "missing", path.parent.parent) from None
+    if size != recorded:
+        raise CorruptIndexError.of(
+            path, f"{size} bytes where the index recorded {recorded} (truncated or changed)",
+            path.parent.parent)
+    return True
 
 
 def require_generation(index_dir: Path) -> Path:
@@ -429,11 +504,15 @@ class NewGeneration:
         self.base_vectors_path = self.base / VECTORS_NAME if self.base else None
 
     def publish(self, manifest: dict) -> Path:
+        """Publish with a manifest that adds to ``manifest`` the counts and the size of
+        every file, which is what loading checks the files against."""
         self.store.commit()
         self.store.conn.execute("PRAGMA optimize")
+        counts = {"documents": self.store.count_documents(), "passages": self.store.count_passages()}
         self.store.close()
         manifest = {**manifest, "base": self.base.name if self.base else None}
-        (self.path / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2))
+        files = {p.name: {"bytes": p.stat().st_size} for p in sorted(self.path.iterdir())}
+        (self.path / MANIFEST_NAME).write_text(json.dumps({**manifest, **counts, "files": files}, indent=2))
         _fsync_dir_files(self.path)
         final = self.index_dir / self.name
         os.replace(self.path, final)

@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
-import socket
 import subprocess
 import sys
 import time
@@ -36,6 +34,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import faiss  # noqa: E402
 
 import scale_corpus  # noqa: E402
+from serving import free_port, qa_env, wait_healthy  # noqa: E402
 from embeddings import VectorIndex  # noqa: E402
 from embeddings.index import _one_thread  # noqa: E402
 from qa.service import Snapshot  # noqa: E402
@@ -246,32 +245,18 @@ def loading_section(gen: Path, index_dir: Path) -> None:
 
 # -- over HTTP -------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Server:
-    """``qa serve`` (gunicorn) on a free port, as a subprocess."""
+    """``qa serve`` (gunicorn) on a free port, as a subprocess, on the torch encoder: the
+    generated index's vectors come from sentence-transformers (bench/scale_corpus.py)."""
 
     def __init__(self, index_dir: Path):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
         started = time.perf_counter()
         self.process = subprocess.Popen([QA, "serve", "--index-dir", str(index_dir), "--port", str(self.port)],
-                                        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"qa serve exited: {self.process.stderr.read().decode()[-2000:]}")
-            try:
-                with urllib.request.urlopen(self.url + "/api/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.1)
-        self.startup_s = time.perf_counter() - started
+                                        env=qa_env("torch"), stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.PIPE, text=True)
+        self.startup_s = wait_healthy(self.port, self.process) - started
 
     def ask(self, question: str) -> float:
         body = json.dumps({"question": question}).encode()

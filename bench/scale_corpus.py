@@ -283,7 +283,7 @@ def build(index_dir: Path, passages: int, log=print) -> dict:
     log(f"{len(base_list)} base documents, {sum(len(b.vectors) for b in base_list)} base passages;"
         f" vocabulary {vocabulary.size} words; noise sigma {noise['sigma']:.3f}"
         f" (model cosine variant/base {noise['mean_cosine']:.3f})")
-    encoder = SentenceTransformerEncoder()  # for its name only: the model is not loaded
+    encoder = SentenceTransformerEncoder()  # for its name only (bench/scale.py serves it on torch)
     gen = NewGeneration(Path(index_dir))
     store = gen.store
     store.conn.execute("PRAGMA cache_size=-1000000")  # 1 GB: the unique-id index is random-access

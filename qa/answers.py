@@ -208,9 +208,8 @@ def _novel_match(shape: AnswerShape, sentence: str, question_words: set[str]) ->
     return False
 
 
-def sentence_choices(question: str, candidates: Sequence[Candidate],
+def sentence_choices(question: str, shape: AnswerShape | None, candidates: Sequence[Candidate],
                      weights: Mapping[str, float]) -> list[SentenceChoice]:
-    shape = expected_answer(question)
     question_words = _stems(question)
     choices = []
     for passage_rank, cand in enumerate(candidates[:SENTENCE_PASSAGES]):
@@ -301,7 +300,7 @@ def confidence_of(features: Mapping[str, float], coefficients: Mapping[str, floa
 WITHHELD_KINDS = frozenset({"date", "number", "name"})
 
 
-def withheld_because(question: str, choice: SentenceChoice) -> str | None:
+def withheld_because(shape: AnswerShape | None, choice: SentenceChoice) -> str | None:
     """Why the best sentence cannot be the answer whatever its score, or None.
 
     A who / when / how-many question whose best sentence holds no person, date or count
@@ -311,7 +310,6 @@ def withheld_because(question: str, choice: SentenceChoice) -> str | None:
     """
     if choice.non_answer:
         return "the text says the answer is not given"
-    shape = expected_answer(question)
     if shape is not None and shape.kind in WITHHELD_KINDS and not choice.shape_found:
         return f"no {shape.kind} in the best sentence"
     return None
@@ -341,13 +339,15 @@ class Assessment:
 
 def assess(question: str, candidates: Sequence[Candidate], weights: Mapping[str, float]
            ) -> Assessment:
-    choices = sentence_choices(question, candidates, weights)
+    # What the question asks for is read once; the choice and the withholding both use it.
+    shape = expected_answer(question)
+    choices = sentence_choices(question, shape, candidates, weights)
     if not candidates or not choices:
         return Assessment([], None, 0.0, "nothing retrieved")
     sentences = pick_sentences(choices, weights)
     features = answer_features(candidates, sentences[0], weights)
     return Assessment(sentences, features, confidence_of(features),
-                      withheld_because(question, sentences[0]))
+                      withheld_because(shape, sentences[0]))
 
 
 def build_answer(question: str, candidates: Sequence[Candidate], documents: dict[str, Document],

@@ -29,6 +29,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from embeddings import create_encoder  # noqa: E402
 from qa import answers  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.evaluation import contains_any, read_questions  # noqa: E402
@@ -119,9 +120,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--work", type=Path, default=ROOT / "var" / "bench")
     args = parser.parse_args()
-    from embeddings import SentenceTransformerEncoder
-
-    encoder = SentenceTransformerEncoder()
+    settings = Settings.from_env()
+    # The encoder the service runs with by default: the confidence is fitted on its scores.
+    encoder = create_encoder(settings.encoder, settings.model_path,
+                             threads=settings.encoder_threads, cache_dir=settings.model_cache_dir)
     seeds = QAService(Settings.from_env({}, index_dir=ensure_index(ROOT / "seeds", args.work / "seeds")),
                       encoder=encoder)
     xquad = QAService(Settings.from_env({}, index_dir=ensure_index(

@@ -206,7 +206,8 @@ class QAService:
     @staticmethod
     def _question_weights(snap: Snapshot, question: str) -> dict[str, float]:
         terms = answers.question_terms(question)
-        return answers.idf_weights(snap.store.document_frequencies(terms), len(snap.vectors))
+        return answers.question_weights(question, snap.store.document_frequencies(terms),
+                                        len(snap.vectors))
 
     # -- look-ups -----------------------------------------------------------
     def passage(self, passage_id: str) -> tuple[StoredPassage, Document, str | None, str | None]:

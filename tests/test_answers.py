@@ -1,6 +1,6 @@
 import pytest
-from qa.answers import (SentenceChoice, build_answer, expected_answer, idf_weights, question_terms,
-                        verified_citation)
+from qa.answers import (SentenceChoice, build_answer, coverage, expected_answer, places_in,
+                        question_terms, question_weights, verified_citation)
 from qa.models import Document
 from qa.retrieval import DENSE_WEIGHT, Candidate, fuse, group_near_duplicates
 from qa.store import StoredPassage
@@ -17,7 +17,7 @@ def cand(doc_id, text, start=0, dense=0.8, row=1):
 def weights(question, frequencies=None, passages=100):
     """IDF weights as the service computes them; unknown words get df 1."""
     terms = question_terms(question)
-    return idf_weights({t: (frequencies or {}).get(t, 1) for t in terms}, passages)
+    return question_weights(question, {t: (frequencies or {}).get(t, 1) for t in terms}, passages)
 
 
 def ask(question, candidates, documents, frequencies=None):
@@ -62,6 +62,51 @@ def test_common_words_weigh_less_than_rare_ones():
     answer = ask("When did the ambassador arrive in Mali?", [cand("d", doc.text)], {"d": doc},
                  frequencies={"mali": 100, "ambassador": 2, "arrive": 2})
     assert answer.citations[0].quote == "The ambassador arrived in 2019."
+
+
+def test_a_word_the_corpus_lacks_weighs_most_only_when_written_as_a_name_or_figure():
+    w = question_weights("Which official held talks with Gromyko in Peru in 1999?",
+                         {"official": 3, "held": 0, "talks": 0, "gromyko": 0, "peru": 0,
+                          "1999": 0, "ambassador": 10}, 100)
+    # "held" and "talks" are everyday words, likely said otherwise ("negotiations");
+    # a name or a year the corpus lacks is what the question is about.
+    assert w["held"] == w["talks"] == w["ambassador"] < w["official"]
+    assert w["gromyko"] == w["peru"] == w["1999"] > w["official"]
+
+
+def test_framing_words_are_not_what_the_answer_must_cover():
+    assert question_terms("How does Diarra describe Russia, according to TASS?") == [
+        "diarra", "russia", "tass"]
+    # What "besides" sets aside is not what the answer is about.
+    assert question_terms("Besides military equipment, what has Russia shipped?") == [
+        "russia", "shipped"]
+    # A question made only of such words keeps them.
+    assert question_terms("What does it mean?") == ["mean"]
+
+
+def test_word_forms_match_but_a_longer_different_word_does_not():
+    assert coverage({"mali": 1.0}, {"malian"}) == 1.0
+    assert coverage({"russia": 1.0}, {"russian"}) == 1.0
+    assert coverage({"partner": 1.0}, {"part"}) == 0.0
+
+
+def test_a_name_the_text_uses_as_a_place_is_not_a_person():
+    person = expected_answer("Who met them?")
+    sentence = "The delegation of Mali met Andrey Belousov."
+    assert person.find(sentence) == ["Mali", "Andrey Belousov"]
+    places = places_in(["Troops are stationed in Mali.", "It happened in the African nation."])
+    assert places == {"mali"}
+    assert person.find(sentence, places) == ["Andrey Belousov"]
+
+
+def test_which_country_wants_a_place_and_is_withheld_without_one():
+    assert expected_answer("Which Western country backed the coup?").kind == "place"
+    vague = Document(id="d", text="A group backed by a Western state attempted a coup in the "
+                                  "African nation.")
+    assert ask("Which Western country backed the coup?", [cand("d", vague.text)], {"d": vague}) is None
+    named = Document(id="d", text="Officials in Bamako said troops from France backed the coup.")
+    answer = ask("Which Western country backed the coup?", [cand("d", named.text)], {"d": named})
+    assert answer is not None and "France" in answer.text
 
 
 def test_a_sentence_that_says_the_answer_is_not_given_is_not_an_answer():

@@ -197,7 +197,10 @@ def question_terms(question: str) -> list[str]:
     and the words of its wh-phrase ("what date", "how many"), which say what kind of
     answer it wants, not what the answer is about."""
     wh = _WH.search(question.lower())
-    asked = set(tokens(wh.group(0))) if wh is not None and wh.lastgroup != "other" else set()
+    # "which Russian official": "which" and "official" say what is asked; "Russian" is
+    # what the answer is about.
+    phrase = tokens(wh.group(0)) if wh is not None and wh.lastgroup != "other" else []
+    asked = {phrase[0], phrase[-1]} if phrase else set()
     # "Besides military equipment, what ...?": what it sets aside is not the answer.
     question = _SET_ASIDE.sub(" ", question)
     words = [w for w in tokens(question) if w not in STOPWORDS and w not in asked]

@@ -77,6 +77,8 @@ def test_a_word_the_corpus_lacks_weighs_most_only_when_written_as_a_name_or_figu
 def test_framing_words_are_not_what_the_answer_must_cover():
     assert question_terms("How does Diarra describe Russia, according to TASS?") == [
         "diarra", "russia", "tass"]
+    # The wh-phrase's words say what kind of answer is wanted, its adjective what about.
+    assert question_terms("Which Russian official met Diop?") == ["russian", "met", "diop"]
     # What "besides" sets aside is not what the answer is about.
     assert question_terms("Besides military equipment, what has Russia shipped?") == [
         "russia", "shipped"]

@@ -10,8 +10,8 @@ server (`qa serve`: gunicorn) on a free loopback port, and times:
 - one client on a keep-alive connection asking the questions of
   bench/questions/seeds.jsonl, repeated: p50 and p99 of the whole HTTP round trip;
 - in this process, in rounds alternating with the HTTP ones: p50 of one bare
-  `encode_one` of the same questions with the same backend, model and
-  QA_ENCODER_THREADS; then the torch reference (the questions once).
+  `encode_one` of the same questions with the same backend, model and model threads
+  as one server worker (QA_ENCODER_THREADS, else the cores divided among QA_WORKERS); then the torch reference (the questions once).
 
 Targets (issue 7): HTTP p50 <= 1.5x bare encode p50; HTTP p99 <= 2x HTTP p50.
 """
@@ -30,8 +30,10 @@ from qa.config import Settings
 
 
 def make_encoder(backend: str):
+    # The threads a server worker gives one model call (QA_WORKERS, QA_ENCODER_THREADS), so
+    # the baseline is the same model call the server makes, not one with more or fewer cores.
     settings = Settings.from_env()
-    encoder = create_encoder(backend, settings.model_path, threads=settings.encoder_threads,
+    encoder = create_encoder(backend, settings.model_path, threads=settings.model_threads,
                              cache_dir=settings.model_cache_dir)
     encoder.encode_one("load the model")
     return encoder
@@ -49,22 +51,22 @@ def timed(call, asked: list[str]) -> list[float]:
 def measure(port: int, encoder, asked: list[str], rounds: int):
     """Rounds alternate HTTP and bare encode, so a busy spell of the machine falls on both."""
     client = Client(port)
-    embeds: list[float] = []
+    stages: list[dict[str, float]] = []
 
     def ask(q: str) -> None:
         status, body = client.ask(q)
         if status != 200:
             raise SystemExit(f"/api/ask answered {status}: {body[:200]!r}")
-        embeds.append(json.loads(body)["timings_ms"]["embed"])
+        stages.append(json.loads(body)["timings_ms"])
 
     timed(ask, asked[:5])  # warm the connection and the first code paths
-    embeds.clear()
+    stages.clear()
     round_trips, bare = [], []
     for _ in range(rounds):
         round_trips += timed(ask, asked)
         bare += timed(encoder.encode_one, asked)
     client.close()
-    return round_trips, embeds, bare
+    return round_trips, stages, bare
 
 
 def main() -> None:
@@ -79,17 +81,24 @@ def main() -> None:
 
     encoder = make_encoder(args.encoder)
     with running_server(index_dir, args.encoder) as (port, _, startup):
-        round_trips, embeds, bare = measure(port, encoder, asked, args.repeat)
+        round_trips, stages, bare = measure(port, encoder, asked, args.repeat)
     # The torch reference once over the questions: it is the slow one.
     reference = bare if args.encoder == "torch" else timed(make_encoder("torch").encode_one, asked)
 
     http_p50, http_p99, bare_p50 = (percentile(round_trips, 50), percentile(round_trips, 99),
                                     percentile(bare, 50))
-    print(f"encoder {args.encoder}; {len(round_trips)} questions; one client, keep-alive")
+    settings = Settings.from_env()
+    print(f"encoder {args.encoder}; {len(round_trips)} questions; one client, keep-alive; server "
+          f"{settings.workers} worker(s) x {settings.threads} threads, {settings.model_threads} "
+          f"model thread(s) a call, the same in the bare encode")
     print(f"start-up (qa serve -> healthy /api/health): {startup:.2f} s")
     print(f"HTTP /api/ask      p50 {http_p50:7.2f} ms   p99 {http_p99:7.2f} ms   "
           f"mean {statistics.mean(round_trips):.2f} ms")
-    print(f"server embed       p50 {percentile(embeds, 50):7.2f} ms")
+    for stage in ("embed", "search", "answer", "total"):
+        print(f"server {stage:<11} p50 {percentile([t[stage] for t in stages], 50):7.2f} ms")
+    # What the service did not spend: HTTP, gunicorn, Flask, JSON, logs, metrics, the client.
+    outside = [rt - t["total"] for rt, t in zip(round_trips, stages)]
+    print(f"outside service    p50 {percentile(outside, 50):7.2f} ms   (round trip - server total)")
     print(f"bare encode        p50 {bare_p50:7.2f} ms   ({args.encoder})")
     print(f"bare encode torch  p50 {percentile(reference, 50):7.2f} ms   (reference)")
     print(f"ratio HTTP p50 / bare encode p50: {http_p50 / bare_p50:.2f}   (target <= 1.5)")

@@ -51,6 +51,12 @@ class Settings:
                              f"got {self.log_level!r}")
         object.__setattr__(self, "log_level", self.log_level.upper())
 
+    @property
+    def model_threads(self) -> int:
+        """Threads inside one model call in one server process: ``encoder_threads``, else
+        the cores divided among the workers, so the processes share them, not each take all."""
+        return self.encoder_threads or max(1, (os.cpu_count() or 1) // self.workers)
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
         env = os.environ if environ is None else environ

@@ -75,7 +75,8 @@ def shingles(text: str, size: int = 3) -> set[tuple[str, ...]]:
     words = _WORDS.findall(text.lower())
     if len(words) < size:
         return {tuple(words)}
-    return {tuple(words[i:i + size]) for i in range(len(words) - size + 1)}
+    # zip of shifted lists builds the tuples in C, about twice as fast as slicing each.
+    return set(zip(*(words[i:] for i in range(size))))
 
 
 def shingle_overlap(a: set, b: set) -> float:

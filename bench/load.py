@@ -10,9 +10,10 @@ bench/questions/seeds.jsonl in turn (each client starts at a different one) unti
 time is up or --max-requests were sent. The one-client phase runs first, in the same run
 and on the same server, as the baseline; with --rounds N the two phases alternate N times
 (figures over all of them, memory over the last N-client phase). Reported: requests,
-failures (any non-200 or a broken connection), requests/s, p50/p99 latency, and the
-server's resident memory (master and workers) sampled every second, its first and last
-10 s compared.
+failures (any non-200 or a broken connection), requests/s, p50/p99 latency, the server's
+CPU time a request (master and workers: what a configuration costs, which a machine
+busy with other work disturbs less than requests/s), and the server's resident memory
+sampled every second, its first and last 10 s compared.
 
 Target (issue 7): requests/s at 8 clients >= 1.6x one client. Issue 8: zero failures at
 16 clients for 60 s, memory flat.
@@ -26,8 +27,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from serving import (SEEDS, WORK, Client, ensure_index, percentile, questions, rss_mib,
-                     running_server, worker_pids)
+from serving import (SEEDS, WORK, Client, cpu_seconds, ensure_index, percentile, questions,
+                     rss_mib, running_server, worker_pids)
 
 from embeddings import BACKENDS
 from qa.config import Settings
@@ -39,6 +40,7 @@ class Phase:
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
     failures: int = 0
+    cpu_seconds: float = 0.0  # the server's (master and workers)
     rss: list[tuple[float, float]] = field(default_factory=list)  # (time into phase, MiB)
 
     @property
@@ -48,6 +50,10 @@ class Phase:
     @property
     def per_second(self) -> float:
         return len(self.latencies) / self.seconds
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        return self.cpu_seconds * 1000 / max(1, self.requests)
 
 
 def run_phase(port: int, server_pid: int, clients: int, seconds: float, max_requests: int,
@@ -86,6 +92,8 @@ def run_phase(port: int, server_pid: int, clients: int, seconds: float, max_requ
         while not done.wait(1.0):
             phase.rss.append((time.perf_counter() - started, rss_mib(pids)))
 
+    pids = worker_pids(server_pid)
+    cpu_before = cpu_seconds(pids)
     started = time.perf_counter()
     sampler = threading.Thread(target=sample_memory, args=(started,), daemon=True)
     sampler.start()
@@ -95,6 +103,7 @@ def run_phase(port: int, server_pid: int, clients: int, seconds: float, max_requ
     for t in threads:
         t.join()
     phase.seconds = time.perf_counter() - started
+    phase.cpu_seconds = cpu_seconds(pids) - cpu_before
     done.set()
     sampler.join()
     return phase
@@ -104,7 +113,8 @@ def report(phase: Phase) -> None:
     lat = phase.latencies or [0.0]
     print(f"{phase.clients:>3} clients: {phase.requests:6d} requests, {phase.failures} failed, "
           f"{phase.seconds:5.1f} s, {phase.per_second:7.1f} req/s, p50 {percentile(lat, 50):7.1f} ms, "
-          f"p99 {percentile(lat, 99):7.1f} ms, mean {statistics.mean(lat):.1f} ms")
+          f"p99 {percentile(lat, 99):7.1f} ms, mean {statistics.mean(lat):.1f} ms, "
+          f"server CPU {phase.cpu_ms_per_request:.1f} ms a request")
 
 
 def memory_report(phase: Phase) -> None:
@@ -166,6 +176,7 @@ def merged(phases: list[Phase]) -> Phase:
         total.seconds += phase.seconds
         total.latencies += phase.latencies
         total.failures += phase.failures
+        total.cpu_seconds += phase.cpu_seconds
     return total
 
 if __name__ == "__main__":

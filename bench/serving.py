@@ -147,3 +147,16 @@ def rss_mib(pids: list[int]) -> float:
         except OSError:
             pass
     return total / 1024
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system, all threads) the processes have used so far."""
+    ticks = 0
+    for pid in pids:
+        try:
+            # The command name, in parentheses, may hold spaces: split after it.
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        except OSError:
+            pass
+    return ticks / os.sysconf("SC_CLK_TCK")

@@ -10,8 +10,14 @@ server (`qa serve`: gunicorn) on a free loopback port, and times:
 - one client on a keep-alive connection asking the questions of
   bench/questions/seeds.jsonl, repeated: p50 and p99 of the whole HTTP round trip;
 - in this process, in rounds alternating with the HTTP ones: p50 of one bare
-  `encode_one` of the same questions with the same backend, model and
-  QA_ENCODER_THREADS; then the torch reference (the questions once).
+  `encode_one` of the same questions with the same backend, model and model threads as
+  one server worker (QA_ENCODER_THREADS, else the cores divided among QA_WORKERS), the
+  baseline of the ratio; when a worker gets fewer threads than the machine has cores,
+  also with all cores, the fastest encode here, to see what the setting costs a lone
+  client; then the torch reference (the questions once; --no-torch skips it).
+
+The round trip is split into the server's own stages (`timings_ms`) and what lies
+outside the service (HTTP, gunicorn, Flask, JSON, logs, metrics, this client).
 
 Targets (issue 7): HTTP p50 <= 1.5x bare encode p50; HTTP p99 <= 2x HTTP p50.
 """
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import time
 
@@ -29,9 +36,9 @@ from embeddings import BACKENDS, create_encoder
 from qa.config import Settings
 
 
-def make_encoder(backend: str):
+def make_encoder(backend: str, threads: int):
     settings = Settings.from_env()
-    encoder = create_encoder(backend, settings.model_path, threads=settings.encoder_threads,
+    encoder = create_encoder(backend, settings.model_path, threads=threads,
                              cache_dir=settings.model_cache_dir)
     encoder.encode_one("load the model")
     return encoder
@@ -46,55 +53,78 @@ def timed(call, asked: list[str]) -> list[float]:
     return times
 
 
-def measure(port: int, encoder, asked: list[str], rounds: int):
-    """Rounds alternate HTTP and bare encode, so a busy spell of the machine falls on both."""
+def measure(port: int, encoders: list, asked: list[str], rounds: int):
+    """Rounds alternate HTTP and bare encodes, so a busy spell of the machine falls on all."""
     client = Client(port)
-    embeds: list[float] = []
+    bodies: list[bytes] = []
 
     def ask(q: str) -> None:
         status, body = client.ask(q)
         if status != 200:
             raise SystemExit(f"/api/ask answered {status}: {body[:200]!r}")
-        embeds.append(json.loads(body)["timings_ms"]["embed"])
+        bodies.append(body)  # read after the clock stops
 
     timed(ask, asked[:5])  # warm the connection and the first code paths
-    embeds.clear()
-    round_trips, bare = [], []
+    bodies.clear()
+    round_trips: list[float] = []
+    bare: list[list[float]] = [[] for _ in encoders]
     for _ in range(rounds):
         round_trips += timed(ask, asked)
-        bare += timed(encoder.encode_one, asked)
+        for times, encoder in zip(bare, encoders):
+            times += timed(encoder.encode_one, asked)
     client.close()
-    return round_trips, embeds, bare
+    return round_trips, [json.loads(b)["timings_ms"] for b in bodies], bare
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--encoder", choices=BACKENDS, default=Settings().encoder)
     parser.add_argument("--repeat", type=int, default=5, help="rounds over the questions")
+    parser.add_argument("--no-torch", action="store_true", help="skip the torch reference")
     args = parser.parse_args()
 
     asked = questions()
     index_dir = WORK / f"seeds-{args.encoder}"
     ensure_index(SEEDS, index_dir, args.encoder)
 
-    encoder = make_encoder(args.encoder)
+    # The threads a server worker gives one model call (QA_WORKERS, QA_ENCODER_THREADS): the
+    # baseline is the model call the server makes, not one with more or fewer cores.
+    settings = Settings.from_env()
+    cores = os.cpu_count() or 1
+    thread_counts = [settings.model_threads] + ([cores] if settings.model_threads < cores else [])
+    encoders = [make_encoder(args.encoder, n) for n in thread_counts]
     with running_server(index_dir, args.encoder) as (port, _, startup):
-        round_trips, embeds, bare = measure(port, encoder, asked, args.repeat)
-    # The torch reference once over the questions: it is the slow one.
-    reference = bare if args.encoder == "torch" else timed(make_encoder("torch").encode_one, asked)
+        round_trips, stages, bare = measure(port, encoders, asked, args.repeat)
+    reference = None
+    if args.encoder == "torch":
+        reference = bare[0]
+    elif not args.no_torch:  # once over the questions: it is the slow one
+        reference = timed(make_encoder("torch", settings.model_threads).encode_one, asked)
 
-    http_p50, http_p99, bare_p50 = (percentile(round_trips, 50), percentile(round_trips, 99),
-                                    percentile(bare, 50))
-    print(f"encoder {args.encoder}; {len(round_trips)} questions; one client, keep-alive")
+    http_p50, http_p99 = percentile(round_trips, 50), percentile(round_trips, 99)
+    bare_p50 = [percentile(times, 50) for times in bare]
+    print(f"encoder {args.encoder}; {len(round_trips)} questions; one client, keep-alive; server "
+          f"{settings.workers} worker(s) x {settings.threads} threads, {settings.model_threads} "
+          f"model thread(s) a call")
     print(f"start-up (qa serve -> healthy /api/health): {startup:.2f} s")
     print(f"HTTP /api/ask      p50 {http_p50:7.2f} ms   p99 {http_p99:7.2f} ms   "
           f"mean {statistics.mean(round_trips):.2f} ms")
-    print(f"server embed       p50 {percentile(embeds, 50):7.2f} ms")
-    print(f"bare encode        p50 {bare_p50:7.2f} ms   ({args.encoder})")
-    print(f"bare encode torch  p50 {percentile(reference, 50):7.2f} ms   (reference)")
-    print(f"ratio HTTP p50 / bare encode p50: {http_p50 / bare_p50:.2f}   (target <= 1.5)")
+    for stage in ("embed", "search", "answer", "total"):
+        print(f"server {stage:<11} p50 {percentile([t[stage] for t in stages], 50):7.2f} ms")
+    outside = [rt - t["total"] for rt, t in zip(round_trips, stages)]
+    print(f"outside service    p50 {percentile(outside, 50):7.2f} ms   (round trip - server total)")
+    for n, p50 in zip(thread_counts, bare_p50):
+        print(f"bare encode        p50 {p50:7.2f} ms   ({args.encoder}, {n} thread(s))")
+    if reference is not None:
+        print(f"bare encode torch  p50 {percentile(reference, 50):7.2f} ms   (reference)")
+    print(f"ratio HTTP p50 / bare encode p50: {http_p50 / bare_p50[0]:.2f}   (target <= 1.5; "
+          f"the encode with a worker's {thread_counts[0]} thread(s))")
+    if len(bare_p50) > 1:
+        print(f"ratio HTTP p50 / bare encode p50 on all {cores} cores: {http_p50 / bare_p50[1]:.2f}")
     print(f"ratio HTTP p99 / HTTP p50:        {http_p99 / http_p50:.2f}   (target <= 2)")
-    print(f"ratio bare {args.encoder} / bare torch:  {bare_p50 / percentile(reference, 50):.2f}")
+    if reference is not None and args.encoder != "torch":
+        print(f"ratio bare {args.encoder} / bare torch:  "
+              f"{bare_p50[0] / percentile(reference, 50):.2f}")
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import faiss  # noqa: E402
 
 import scale_corpus  # noqa: E402
-from serving import free_port, qa_env, wait_healthy  # noqa: E402
+from serving import free_port, start_server, wait_healthy  # noqa: E402
 from embeddings import VectorIndex  # noqa: E402
 from embeddings.index import _one_thread  # noqa: E402
 from qa.service import Snapshot  # noqa: E402
@@ -253,9 +253,7 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         started = time.perf_counter()
-        self.process = subprocess.Popen([QA, "serve", "--index-dir", str(index_dir), "--port", str(self.port)],
-                                        env=qa_env("torch"), stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.PIPE, text=True)
+        self.process = start_server(index_dir, "torch", self.port)
         self.startup_s = wait_healthy(self.port, self.process) - started
 
     def ask(self, question: str) -> float:

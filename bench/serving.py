@@ -10,7 +10,9 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections import deque
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -75,14 +77,26 @@ class Client:
         self.conn.close()
 
 
+def start_server(index_dir: Path, encoder: str, port: int, **env: str) -> subprocess.Popen:
+    """`qa serve` as a subprocess, its stderr read as it comes: the server writes a JSON
+    line per request, and a pipe nobody reads fills after 64 KiB (a few hundred
+    requests), after which the server blocks on its next log line and the benchmark
+    times out. The last lines are kept in ``process.stderr_tail`` for error messages."""
+    process = subprocess.Popen([QA, "serve", "--index-dir", str(index_dir), "--port", str(port)],
+                               env=qa_env(encoder, **env), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    process.stderr_tail = deque(maxlen=20)
+    threading.Thread(target=lambda: process.stderr_tail.extend(process.stderr),
+                     daemon=True).start()
+    return process
+
+
 @contextmanager
 def running_server(index_dir: Path, encoder: str, **env: str):
     """`qa serve` on a free port; yields (port, process, seconds until /api/health was 200)."""
     port = free_port()
     started = time.perf_counter()
-    process = subprocess.Popen([QA, "serve", "--index-dir", str(index_dir), "--port", str(port)],
-                               env=qa_env(encoder, **env), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
+    process = start_server(index_dir, encoder, port, **env)
     try:
         healthy = wait_healthy(port, process)
         yield port, process, healthy - started
@@ -98,7 +112,8 @@ def wait_healthy(port: int, process: subprocess.Popen, timeout: float = 300) -> 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"qa serve exited: {process.stderr.read()[-2000:]}")
+            time.sleep(0.2)  # let the reader thread take the last lines
+            raise SystemExit(f"qa serve exited: {''.join(process.stderr_tail)[-2000:]}")
         try:
             client = Client(port, timeout=5)
             status, _ = client.request("GET", "/api/health")
@@ -132,3 +147,16 @@ def rss_mib(pids: list[int]) -> float:
         except OSError:
             pass
     return total / 1024
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system, all threads) the processes have used so far."""
+    ticks = 0
+    for pid in pids:
+        try:
+            # The command name, in parentheses, may hold spaces: split after it.
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        except OSError:
+            pass
+    return ticks / os.sysconf("SC_CLK_TCK")

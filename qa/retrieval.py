@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -59,13 +59,21 @@ def retrieve(store: Store, vectors: VectorIndex, query: str, query_vector: np.nd
     dense_score = dict(dense)
     lexical_rank = {row: i for i, (row, _) in enumerate(lexical)}
     fused = fuse(dense, lexical)
-    order = sorted(fused, key=lambda r: (-fused[r], r))
-    passages = store.passages_by_row(order[: n])
-    candidates = [
-        Candidate(passages[r], fused[r], dense_score.get(r), lexical_rank.get(r), dense_rank.get(r))
-        for r in order[:n] if r in passages
-    ]
-    return group_near_duplicates(candidates, k)
+    order = sorted(fused, key=lambda r: (-fused[r], r))[:n]
+
+    def candidates() -> Iterator[Candidate]:
+        # Grouping stops once it has k and has looked at 2k, so the passages are read a
+        # chunk at a time, not all n of them (reading 50 took more time than grouping).
+        chunk = 2 * k + 2
+        for start in range(0, len(order), chunk):
+            rows = order[start:start + chunk]
+            passages = store.passages_by_row(rows)
+            for r in rows:
+                if r in passages:
+                    yield Candidate(passages[r], fused[r], dense_score.get(r), lexical_rank.get(r),
+                                    dense_rank.get(r))
+
+    return group_near_duplicates(candidates(), k)
 
 
 _WORDS = re.compile(r"\w+")
@@ -75,7 +83,8 @@ def shingles(text: str, size: int = 3) -> set[tuple[str, ...]]:
     words = _WORDS.findall(text.lower())
     if len(words) < size:
         return {tuple(words)}
-    return {tuple(words[i:i + size]) for i in range(len(words) - size + 1)}
+    # zip of shifted lists builds the tuples in C, about twice as fast as slicing each.
+    return set(zip(*(words[i:] for i in range(size))))
 
 
 def shingle_overlap(a: set, b: set) -> float:
@@ -86,11 +95,14 @@ def shingle_overlap(a: set, b: set) -> float:
 NEAR_DUPLICATE = 0.6  # share of the smaller passage's word triples found in the other
 
 
-def group_near_duplicates(candidates: list[Candidate], k: int | None = None) -> list[Candidate]:
+def group_near_duplicates(candidates: Iterable[Candidate], k: int | None = None) -> list[Candidate]:
     """Keep the best of passages that tell the same text in different documents; the
     others' document ids go in its ``also_in``. Stops once ``k`` are kept, but still
-    folds the duplicates just below the cut into ``also_in``."""
+    folds the duplicates just below the cut into ``also_in`` (``candidates`` are read
+    no further than that)."""
     kept: list[tuple[Candidate, set]] = []
+    if k is None:
+        candidates = list(candidates)
     limit = len(candidates) if k is None else k
     for i, cand in enumerate(candidates):
         if len(kept) >= limit and i >= 2 * limit:

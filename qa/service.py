@@ -10,7 +10,6 @@ finish on the snapshot they started with, so a live re-index never fails a quest
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from dataclasses import dataclass
@@ -78,10 +77,8 @@ class AskResult:
 class QAService:
     def __init__(self, settings: Settings, encoder: Encoder | None = None):
         self.settings = settings
-        # By default the server's processes share the cores instead of each taking all.
-        threads = settings.encoder_threads or max(1, (os.cpu_count() or 1) // settings.workers)
         self.encoder = encoder or create_encoder(settings.encoder, settings.model_path,
-                                                 threads=threads,
+                                                 threads=settings.model_threads,
                                                  cache_dir=settings.model_cache_dir)
         self._snapshot: Snapshot | None = None
         self._token: str | None = None

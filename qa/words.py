@@ -7,6 +7,7 @@ Shared by lexical search (which words a query ORs together) and answer selection
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -20,6 +21,9 @@ def tokens(text: str) -> list[str]:
     return WORD.findall(text.lower())
 
 
+# Answer selection stems every word of every sentence it weighs, hundreds a question, from
+# a vocabulary that repeats: remembering them took sentence choice from 0.7 to 0.4 ms.
+@lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     for suffix in ("ing", "ed", "es", "s"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):

@@ -93,3 +93,17 @@ def test_log_level_is_checked_and_normalised(capsys, monkeypatch):
     assert cli.main(["serve"]) == 2  # refused before anything is loaded
     err = capsys.readouterr().err
     assert err.startswith("qa: error: QA_LOG_LEVEL") and "Traceback" not in err
+
+
+# -- threads inside one model call ------------------------------------------------------
+
+@pytest.mark.parametrize("cores, workers, expected", [(1, 1, 1), (1, 2, 1), (2, 1, 2), (2, 2, 2),
+                                                      (8, 2, 4), (8, 8, 2)])
+def test_model_threads_divide_the_cores_but_keep_two(monkeypatch, cores, workers, expected):
+    monkeypatch.setattr("os.cpu_count", lambda: cores)
+    assert Settings(workers=workers).model_threads == expected
+
+
+def test_model_threads_set_by_qa_encoder_threads(monkeypatch):
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    assert Settings.from_env({"QA_ENCODER_THREADS": "3", "QA_WORKERS": "1"}).model_threads == 3

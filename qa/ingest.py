@@ -114,6 +114,7 @@ def ingest_documents(index_dir: Path, documents: Sequence[SourcedDocument], enco
         reembed_all = base is not None and stored_encoder != encoder_key
         wanted = {d.document.id for d in documents}
         to_write: list[SourcedDocument] = []
+        new_text = reembed_all  # whether anything will likely need the model
         for item in documents:
             doc = item.document
             state = states.get(doc.id)
@@ -122,6 +123,7 @@ def ingest_documents(index_dir: Path, documents: Sequence[SourcedDocument], enco
                 summary.unchanged += 1
                 continue
             to_write.append(item)
+            new_text = new_text or not state or state[0] != doc.sha256
             if state:
                 summary.updated += 1
             else:
@@ -134,8 +136,6 @@ def ingest_documents(index_dir: Path, documents: Sequence[SourcedDocument], enco
         # re-embedding: the vectors are copied).
         outdated = base is not None and schema < SCHEMA_VERSION
         if summary.changed or reembed_all or outdated:
-            new_text = reembed_all or any(states.get(item.document.id, ("",))[0] != item.document.sha256
-                                          for item in to_write)
             with _model_loading(encoder, new_text):
                 _write_generation(index_dir, to_write, to_delete, encoder, encoder_key, reembed_all,
                                   summary, progress)

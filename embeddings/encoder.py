@@ -1,8 +1,10 @@
 """Encoders turn texts into L2-normalised float32 vectors.
 
 Only this module and ``embeddings.onnx_encoder`` (to export the model) import torch /
-sentence-transformers / onnxruntime, and only when a real encoder is first used, so commands that embed nothing (a re-ingest of an unchanged corpus,
-``qa --help``) never pay for loading them.
+sentence-transformers / onnxruntime, and only when a real encoder is first used, so
+commands that embed nothing (a re-ingest of an unchanged corpus, ``qa --help``) never
+pay for loading them. numpy too is imported by the methods that make vectors: creating
+an encoder (to read its name and dimension) stays cheap.
 """
 
 from __future__ import annotations
@@ -11,9 +13,12 @@ import hashlib
 import os
 import re
 import threading
-from typing import Protocol, Sequence
+from typing import TYPE_CHECKING, Protocol, Sequence
 
-import numpy as np
+from embeddings import BACKENDS
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class Encoder(Protocol):
@@ -40,9 +45,6 @@ def default_model_path() -> str:
 def model_name(model_path: str) -> str:
     """The name an index records for vectors of this model (its package's directory)."""
     return os.path.basename(os.path.dirname(model_path.rstrip("/"))) or "model"
-
-
-BACKENDS = ("torch", "onnx", "onnx-int8")
 
 
 def create_encoder(backend: str = "onnx-int8", model_path: str | None = None, *,
@@ -104,6 +106,8 @@ class SentenceTransformerEncoder:
         return self._model is not None
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        import numpy as np
+
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         model = self._model or self._load()
@@ -138,6 +142,8 @@ class FakeEncoder:
         self.encoded = 0
 
     def _vector(self, text: str) -> np.ndarray:
+        import numpy as np
+
         v = np.zeros(self.dimension, dtype=np.float32)
         for word in _WORD.findall(text.lower()):
             h = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
@@ -149,6 +155,8 @@ class FakeEncoder:
         return v / norm
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        import numpy as np
+
         self.calls += 1
         self.encoded += len(texts)
         if not texts:

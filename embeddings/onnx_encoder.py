@@ -5,7 +5,8 @@ L2-normalised, as sentence-transformers' Pooling and Normalize modules do), at a
 of torch's per-call overhead. The ONNX file is exported once from the packaged model with
 ``torch.onnx.export`` (local work, never a download) and cached under a key made of the
 model's own bytes, so a different model never reuses another's export. Serving from the
-cache needs neither torch nor sentence-transformers.
+cache needs neither torch nor sentence-transformers; numpy, onnxruntime and the tokenizer
+are imported on first use, so creating an encoder costs no more than reading its config.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ import os
 import tempfile
 import threading
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 # Bump when the exported graph changes shape or meaning, so old cached files are not reused.
 EXPORT_FORMAT = 2
@@ -101,9 +103,36 @@ def quantize_int8(source: Path, target: Path) -> None:
         op_types_to_quantize=["MatMul"]))
 
 
+def remembered_model_key(model_path: str | Path, cache_dir: Path) -> str:
+    """``model_key``, remembered in the cache under the model files' path, size, inode and
+    modification time: hashing ~90 MB of weights costs every command that loads the model
+    a few tenths of a second, reading a remembered key nothing. Rewriting a file changes
+    its modification time, so a changed model is hashed again."""
+    stats = []
+    for name in MODEL_FILES:
+        path = Path(model_path).resolve() / name
+        if path.is_file():
+            st = path.stat()
+            stats.append(f"{path} {st.st_size} {st.st_ino} {st.st_mtime_ns}")
+    signature = "\n".join([f"format {EXPORT_FORMAT}", *stats])
+    memo = Path(cache_dir) / "keys" / hashlib.sha256(signature.encode()).hexdigest()[:32]
+    try:
+        key = memo.read_text().strip()
+        if len(key) == 16:
+            return key
+    except OSError:
+        pass
+    key = model_key(model_path)
+    try:
+        _write_atomically(memo, lambda path: Path(path).write_text(key))
+    except OSError:
+        pass  # a read-only cache: the key is hashed again next time, nothing worse
+    return key
+
+
 def exported_model(model_path: str, quantized: bool, cache_dir: Path) -> Path:
     """The cached ONNX file for this model, exported (and quantised) on first use."""
-    directory = Path(cache_dir) / model_key(model_path)
+    directory = Path(cache_dir) / remembered_model_key(model_path, cache_dir)
     fp32 = directory / "model.onnx"
     int8 = directory / "model.int8.onnx"
     if not fp32.exists() and not (quantized and int8.exists()):
@@ -166,9 +195,11 @@ class OnnxEncoder:
                 # Idle intra-op threads sleep instead of spinning: the server runs several
                 # requests at once on few cores, and spinning threads steal their time.
                 options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+                # The tokenizer first: encode() reads _session without the lock, and another
+                # thread (ingest loads the model on one while it writes SQLite) may call it.
+                self._tokenizer = tokenizer
                 self._session = ort.InferenceSession(str(path), options,
                                                      providers=["CPUExecutionProvider"])
-                self._tokenizer = tokenizer
         return self._session
 
     def prepare(self) -> None:
@@ -179,6 +210,8 @@ class OnnxEncoder:
         return self._session is not None
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        import numpy as np
+
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         session = self._session or self._load()
@@ -192,6 +225,8 @@ class OnnxEncoder:
         return out
 
     def _encode_batch(self, session, texts: list[str]) -> np.ndarray:
+        import numpy as np
+
         encodings = self._tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)

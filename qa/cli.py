@@ -10,7 +10,7 @@ from dataclasses import fields
 from functools import partial
 from pathlib import Path
 
-from embeddings.encoder import BACKENDS
+from embeddings import BACKENDS
 from qa.config import LOG_LEVELS, Settings, parse_value
 from qa.errors import QAError
 from qa.service import QAService

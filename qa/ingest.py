@@ -8,21 +8,23 @@ an unchanged corpus cost little more than reading the files.
 from __future__ import annotations
 
 import fcntl
-from collections import Counter
 import os
+import threading
 import time
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
-
-from embeddings import Encoder, IndexFileError, VectorIndex
 from qa.corpus import MAX_FILE_BYTES, load_corpus
 from qa.errors import CorruptIndexError
 from qa.models import Document, Skipped
 from qa.passages import split_passages
 from qa.store import DB_NAME, SCHEMA_VERSION, NewGeneration, Store, current_generation, prune_generations
+
+if TYPE_CHECKING:
+    from embeddings import Encoder, VectorIndex
 
 Progress = Callable[[int, int], None]  # (passages embedded so far, passages to embed)
 
@@ -112,6 +114,7 @@ def ingest_documents(index_dir: Path, documents: Sequence[SourcedDocument], enco
         reembed_all = base is not None and stored_encoder != encoder_key
         wanted = {d.document.id for d in documents}
         to_write: list[SourcedDocument] = []
+        new_text = reembed_all  # whether anything will likely need the model
         for item in documents:
             doc = item.document
             state = states.get(doc.id)
@@ -120,6 +123,7 @@ def ingest_documents(index_dir: Path, documents: Sequence[SourcedDocument], enco
                 summary.unchanged += 1
                 continue
             to_write.append(item)
+            new_text = new_text or not state or state[0] != doc.sha256
             if state:
                 summary.updated += 1
             else:
@@ -132,8 +136,9 @@ def ingest_documents(index_dir: Path, documents: Sequence[SourcedDocument], enco
         # re-embedding: the vectors are copied).
         outdated = base is not None and schema < SCHEMA_VERSION
         if summary.changed or reembed_all or outdated:
-            _write_generation(index_dir, to_write, to_delete, encoder, encoder_key, reembed_all,
-                              summary, progress)
+            with _model_loading(encoder, new_text):
+                _write_generation(index_dir, to_write, to_delete, encoder, encoder_key, reembed_all,
+                                  summary, progress)
         else:  # nothing to publish, but an ingest that was killed may have left debris
             prune_generations(index_dir)
         gen = current_generation(index_dir)
@@ -144,6 +149,30 @@ def ingest_documents(index_dir: Path, documents: Sequence[SourcedDocument], enco
             summary.generation = gen.name
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+@contextmanager
+def _model_loading(encoder: Encoder, wanted: bool):
+    """Load the model on another thread while the caller goes on: new or edited text will
+    almost surely be embedded, and the model takes a second or so to load, which the
+    copy of the index and the SQLite writes can overlap. Waited for on the way out, so
+    no thread outlives the ingest."""
+    if not wanted or getattr(encoder, "loaded", True):  # loaded, or loads in no time
+        yield
+        return
+    thread = threading.Thread(target=_load_model, args=(encoder,), name="load-model", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+
+
+def _load_model(encoder: Encoder) -> None:
+    try:
+        encoder.encode_one("")
+    except Exception:
+        pass  # the ingest's own encode loads again and raises it where errors are handled
 
 
 def encoder_identity(encoder: Encoder) -> str:
@@ -207,6 +236,9 @@ def _write_generation(index_dir, to_write, to_delete, encoder, encoder_key, reem
 
 
 def _load_base_vectors(gen: NewGeneration, dimension: int, fresh: bool) -> VectorIndex:
+    # Imported here, not at the top: an ingest that changes nothing never needs FAISS.
+    from embeddings.index import IndexFileError, VectorIndex
+
     if gen.base_vectors_path is None or fresh:
         return VectorIndex(dimension)
     try:

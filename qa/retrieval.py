@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
-import numpy as np
-
-from embeddings import VectorIndex
 from qa.store import Store, StoredPassage
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from embeddings import VectorIndex
 
 DENSE_WEIGHT = 0.75  # recall@1 on xquad_en is flat from 0.7 to 0.8; RRF gave 0.932
 CANDIDATES = 50  # per retriever, before fusion

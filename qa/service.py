@@ -14,9 +14,9 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-from embeddings import Encoder, IndexFileError, VectorIndex, create_encoder
+from embeddings import create_encoder
 from qa import answers, followup, retrieval
 from qa.config import Settings
 from qa.errors import (BadRequestError, CorruptIndexError, IndexNotReadyError, NotFoundError,
@@ -26,6 +26,9 @@ from qa.ingest import (IngestSummary, Progress, SourcedDocument, documents_from_
 from qa.models import Answer, Document, Hit
 from qa.store import (DB_NAME, VECTORS_NAME, Store, StoredPassage, check_recorded_size, current_token,
                       require_generation)
+
+if TYPE_CHECKING:
+    from embeddings import Encoder, VectorIndex
 
 RELOAD_CHECK_SECONDS = 0.5
 log = logging.getLogger(__name__)
@@ -39,6 +42,8 @@ class Snapshot:
 
     @classmethod
     def load(cls, index_dir: Path) -> "Snapshot":
+        from embeddings.index import IndexFileError, VectorIndex  # FAISS: only when serving
+
         gen = require_generation(index_dir)
         store = Store(gen / DB_NAME)
         try:

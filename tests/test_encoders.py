@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from embeddings import SentenceTransformerEncoder, create_encoder, default_model_path
-from embeddings.onnx_encoder import OnnxEncoder, _write_atomically, model_key
+from embeddings.onnx_encoder import OnnxEncoder, _write_atomically, model_key, remembered_model_key
 from qa.config import Settings
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
@@ -45,6 +45,19 @@ def test_model_key_follows_the_model_bytes(tmp_path):
     assert model_key(a) == model_key(b)  # a copy of a model reuses its export
     (b / "model.safetensors").write_bytes(b"weights two")
     assert model_key(a) != model_key(b)
+
+
+def test_model_key_is_remembered_until_a_model_file_changes(tmp_path):
+    model, cache = tmp_path / "model", tmp_path / "cache"
+    model.mkdir()
+    (model / "config.json").write_text(json.dumps({"hidden_size": 8}))
+    (model / "model.safetensors").write_bytes(b"weights one")
+    assert remembered_model_key(model, cache) == model_key(model)
+    (memo,) = (cache / "keys").iterdir()
+    memo.write_text("0123456789abcdef")  # what a later call reads instead of hashing
+    assert remembered_model_key(model, cache) == "0123456789abcdef"
+    (model / "model.safetensors").write_bytes(b"weights two, longer")
+    assert remembered_model_key(model, cache) == model_key(model) != "0123456789abcdef"
 
 
 def test_atomic_write_leaves_nothing_on_failure(tmp_path):

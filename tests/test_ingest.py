@@ -1,6 +1,11 @@
 """Ingest is idempotent, embeds only what changed, and never leaves a half index."""
 
 import json
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +16,7 @@ from qa.service import QAService
 from qa.store import DB_NAME, Store, require_generation
 
 SEED_000 = "000_f934f30f3e1dab9e"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _state(service):
@@ -153,3 +159,61 @@ def test_generations_replaced_recently_are_kept_until_the_grace_has_passed(servi
     service.ingest([seeds_dir])
     # The new one, the one it replaced (just now), and no older one.
     assert gens() == ["gen-000004", "gen-000005"]
+
+
+class LazyEncoder(FakeEncoder):
+    """A fake that, like the real encoders, loads its model on first use, on some thread."""
+
+    def __init__(self, fail: bool = False):
+        super().__init__()
+        self.fail = fail
+        self.loaded_on: list[str] = []
+
+    @property
+    def loaded(self) -> bool:
+        return bool(self.loaded_on)
+
+    def encode(self, texts):
+        if not self.loaded_on:
+            if self.fail:
+                raise CorruptIndexError("the model files are unreadable")
+            self.loaded_on.append(threading.current_thread().name)
+        return super().encode(texts)
+
+
+def test_ingest_loads_the_model_beside_its_writes_and_only_for_new_text(settings, seeds_dir):
+    encoder = LazyEncoder()
+    service = QAService(settings, encoder=encoder)
+    assert service.ingest([seeds_dir]).embedded > 0
+    assert encoder.loaded_on == ["load-model"]
+    assert "load-model" not in [t.name for t in threading.enumerate()]  # joined
+
+    again = LazyEncoder()
+    assert QAService(settings, encoder=again).ingest([seeds_dir]).unchanged == 5
+    assert again.loaded_on == []  # nothing to embed: the model is never loaded
+
+
+def test_a_model_that_fails_to_load_fails_the_ingest_and_keeps_the_index(settings, seeds_dir, service):
+    before = _state(service)
+    (seeds_dir / "new.txt").write_text("A new document about the Niger river.")
+    with pytest.raises(CorruptIndexError, match="unreadable"):
+        QAService(settings, encoder=LazyEncoder(fail=True)).ingest([seeds_dir])
+    assert _state(service) == before
+
+
+def test_an_unchanged_reingest_imports_no_numpy_faiss_or_model(service, settings, seeds_dir):
+    # Those imports take longer than the whole re-ingest; a fresh process shows whether
+    # the unchanged path pulls them in.
+    child = textwrap.dedent(f"""
+        import sys
+        from embeddings import FakeEncoder
+        from qa.config import Settings
+        from qa.service import QAService
+        service = QAService(Settings(index_dir={str(settings.index_dir)!r}), encoder=FakeEncoder())
+        assert service.ingest([{str(seeds_dir)!r}]).unchanged == 5
+        heavy = ("numpy", "faiss", "onnxruntime", "tokenizers", "torch")
+        print(sorted({{m.split(".")[0] for m in sys.modules}} & set(heavy)))
+    """)
+    out = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True,
+                         cwd=ROOT, check=True).stdout
+    assert out.strip() == "[]"

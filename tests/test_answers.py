@@ -111,6 +111,15 @@ def test_which_country_wants_a_place_and_is_withheld_without_one():
     assert answer is not None and "France" in answer.text
 
 
+def test_a_sentence_opening_with_a_pronoun_is_read_and_quoted_with_the_one_before():
+    doc = Document(id="d", text="Intro line here. MINUSMA was established in 2013. It is "
+                                "responsible for the protection of civilians. Other news.")
+    answer = ask("What is MINUSMA responsible for?", [cand("d", doc.text)], {"d": doc})
+    quote = answer.citations[0].quote
+    assert quote == "MINUSMA was established in 2013. It is responsible for the protection of civilians."
+    assert doc.text[answer.citations[0].start:answer.citations[0].end] == quote
+
+
 def test_a_sentence_that_says_the_answer_is_not_given_is_not_an_answer():
     doc = Document(id="d", text="Diarra did not specify how many Russian troops are stationed in Mali.")
     assert ask("How many Russian troops are stationed in Mali?", [cand("d", doc.text)], {"d": doc}) is None

@@ -58,7 +58,7 @@ from urllib.parse import urlencode
 
 from ingest import corpus_file
 from serving import (QA, ROOT, SHARED, WORK, Client, free_port, percentile, qa_env,
-                     running_server)
+                     running_server, stop_server)
 
 from embeddings.encoder import default_model_path
 from qa.config import Settings
@@ -266,11 +266,7 @@ def txtai_api(index_dir: Path, args):
             time.sleep(0.1)
         yield port
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_server(process)
 
 
 def measure_queries(asked: list[str], sides: dict, rounds: int):

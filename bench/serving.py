@@ -101,11 +101,16 @@ def running_server(index_dir: Path, encoder: str, **env: str):
         healthy = wait_healthy(port, process)
         yield port, process, healthy - started
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_server(process)
+
+
+def stop_server(process: subprocess.Popen, grace: float = 30) -> None:
+    """Ask a server process to stop; kill it if it has not within ``grace`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 def wait_healthy(port: int, process: subprocess.Popen, timeout: float = 300) -> float:

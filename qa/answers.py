@@ -56,7 +56,8 @@ _CALENDAR = frozenset(_MONTHS.lower().split("|")) | frozenset(
     "monday tuesday wednesday thursday friday saturday sunday".split())
 # "French military", "Malian government": a capitalised adjective of nationality before a
 # noun, not a name.
-_NATIONALITY = re.compile(r"[A-Z][a-z]+(?:an|ese|ish|ch|ic)\s+[a-z]")
+_NATIONALITY_BEFORE_NOUN = r"[A-Z][a-z]+(?:an|ese|ish|ch|ic)\s+[a-z]"
+_NATIONALITY = re.compile(_NATIONALITY_BEFORE_NOUN)
 # Words that make a capitalised run an organisation, a place or a document, not a person.
 _NOT_A_PERSON = frozenset("""republic federation ministry council nations union court forces
 army mission agency company government charter state states kingdom assembly party front
@@ -83,8 +84,7 @@ def _names(sentence: str, places: frozenset[str] = frozenset()) -> list[str]:
 # "in Mali", "from Moscow": a capitalised word after such a preposition is a place,
 # unless it is an adjective of nationality before its noun ("in the African nation").
 _AFTER_PLACE_WORD = re.compile(r"\b(?:in|from|at|into|across|outside|near|throughout)\s+"
-                               r"(?:the\s+)?(?![A-Z][a-z]+(?:an|ese|ish|ch|ic)\s+[a-z])"
-                               r"([A-Z][\w-]*)\b")
+                               rf"(?:the\s+)?(?!{_NATIONALITY_BEFORE_NOUN})([A-Z][\w-]*)\b")
 
 
 def places_in(texts: Sequence[str]) -> frozenset[str]:
@@ -92,13 +92,17 @@ def places_in(texts: Sequence[str]) -> frozenset[str]:
     return frozenset(m.group(1).lower() for t in texts for m in _AFTER_PLACE_WORD.finditer(t))
 
 
-def _places(sentence: str, places: frozenset[str] = frozenset()) -> list[str]:
-    """Names the text uses as places."""
-    return [n for n in _names(sentence) if all(_bare(w) in places for w in n.split())]
-
-
 def _bare(word: str) -> str:
     return re.sub(r"['’]s$", "", word.lower()).strip("'’")
+
+
+def _is_place(name: str, places: frozenset[str]) -> bool:
+    return all(_bare(w) in places for w in name.split())
+
+
+def _places(sentence: str, places: frozenset[str] = frozenset()) -> list[str]:
+    """Names the text uses as places."""
+    return [n for n in _names(sentence) if _is_place(n, places)]
 
 
 def _people(sentence: str, places: frozenset[str] = frozenset()) -> list[str]:
@@ -109,7 +113,7 @@ def _people(sentence: str, places: frozenset[str] = frozenset()) -> list[str]:
     for name in _names(sentence):
         words = [_bare(w) for w in name.split()]
         if (any(w in _NOT_A_PERSON or w in STOPWORDS for w in words) or words[-1] in _TITLES
-                or all(w in places for w in words)):
+                or _is_place(name, places)):
             continue
         people.append(name)
     return people
@@ -253,9 +257,10 @@ def _matches(term: str, words: set[str]) -> bool:
     if len(t) < 4:
         return False
     # The test of _extends either way, without a Python loop over the words (it was most
-    # of the answer's time): t's prefixes are looked up, the words are scanned by map in C
-    # and only those that start with t are measured.
-    if any(t[:i] in words for i in range(4, len(t)) if _extends(t, t[:i])):
+    # of the answer's time): the prefixes of t that _extends allows are looked up, the
+    # words are scanned by map in C and only those that start with t are measured.
+    shortest = min(max(4, len(t) - 2), max(5, len(t) - 4))
+    if any(t[:i] in words for i in range(shortest, len(t))):
         return True
     return (any(map(str.startswith, words, repeat(t)))
             and any(_extends(w, t) for w in words if w.startswith(t)))

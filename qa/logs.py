@@ -19,7 +19,7 @@ import sys
 import time
 import uuid
 from datetime import datetime, timezone
-from typing import TextIO
+from typing import Callable, TextIO
 
 from flask import Flask, Response, g, has_request_context, request
 
@@ -127,5 +127,16 @@ def init_app(app: Flask, settings: Settings) -> None:
         if settings.log_questions and "question" in g:
             fields["question"] = g.question
         level = logging.ERROR if response.status_code >= 500 else logging.INFO
-        request_log.log(level, "request", extra=fields)
+        when_sent(response, lambda: request_log.log(level, "request", extra=fields))
         return response
+
+
+def when_sent(response: Response, bookkeeping: Callable[[], None]) -> None:
+    """Run ``bookkeeping`` once the response has been sent, so the caller does not wait for
+    it: the WSGI server closes a response after its last byte. A file sent as it is
+    (``send_file``: the server's own file wrapper) is closed without telling the response,
+    so that bookkeeping runs now."""
+    if response.direct_passthrough:
+        bookkeeping()
+    else:
+        response.call_on_close(bookkeeping)

@@ -22,6 +22,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from qa.errors import IndexNotReadyError
+from qa.logs import when_sent
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"}
@@ -72,17 +73,27 @@ class Metrics:
         self.registry.register(IndexCollector(service))
 
     def observe(self, response: Response) -> None:
+        """Read what the request did now; count it once the response has been sent (under
+        gunicorn the values are written to files)."""
         endpoint = request.url_rule.rule if request.url_rule else UNMATCHED
         method = request.method if request.method in METHODS else "OTHER"
-        self.requests.labels(method, endpoint, str(response.status_code)).inc()
-        if "started" in g:  # set by qa.logs when the request began
-            self.latency.labels(endpoint).observe(time.perf_counter() - g.started)
-        if request.endpoint == "api.ask" and response.status_code == 200:
-            if g.get("abstained"):
-                self.abstentions.inc()
-            for stage in ASK_STAGES:
-                if stage in g.get("stages", {}):
-                    self.ask_stages.labels(stage).observe(g.stages[stage] / 1000)
+        status = str(response.status_code)
+        took = time.perf_counter() - g.started if "started" in g else None  # set by qa.logs
+        asked = request.endpoint == "api.ask" and response.status_code == 200
+        abstained, stages = g.get("abstained"), g.get("stages", {})
+
+        def record() -> None:
+            self.requests.labels(method, endpoint, status).inc()
+            if took is not None:
+                self.latency.labels(endpoint).observe(took)
+            if asked:
+                if abstained:
+                    self.abstentions.inc()
+                for stage in ASK_STAGES:
+                    if stage in stages:
+                        self.ask_stages.labels(stage).observe(stages[stage] / 1000)
+
+        when_sent(response, record)
 
     def exposition(self) -> Response:
         return Response(generate_latest(self.registry), mimetype=None,

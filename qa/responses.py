@@ -5,9 +5,7 @@ Shared by the HTTP API and the CLI's ``--json`` so both print exactly the same t
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
-from qa.models import Document
+from qa.models import Answer, Document, Hit
 from qa.service import AskResult
 from qa.store import StoredPassage
 
@@ -16,14 +14,24 @@ def ask_json(result: AskResult) -> dict:
     return {
         "question": result.question,
         "abstained": result.abstained,
-        "answer": asdict(result.answer) if result.answer else None,
-        "passages": [asdict(h) for h in result.passages],
+        "answer": answer_json(result.answer) if result.answer else None,
+        "passages": [hit_json(h) for h in result.passages],
         "timings_ms": result.timings_ms,
     }
 
 
 def search_json(hits) -> dict:
-    return {"passages": [asdict(h) for h in hits]}
+    return {"passages": [hit_json(h) for h in hits]}
+
+
+# The dataclasses' fields in order, as dataclasses.asdict gives them, without its deep
+# copy of every value (a fifth of the time an answer spends in Flask).
+def hit_json(hit: Hit) -> dict:
+    return {**vars(hit), "also_in": list(hit.also_in)}
+
+
+def answer_json(answer: Answer) -> dict:
+    return {**vars(answer), "citations": [dict(vars(c)) for c in answer.citations]}
 
 
 def passage_json(passage: StoredPassage, document: Document, previous_id, next_id) -> dict:

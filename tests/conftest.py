@@ -10,6 +10,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -21,6 +23,18 @@ from qa.logs import configure_logging  # noqa: E402
 from qa.service import QAService  # noqa: E402
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+
+class ServerLikeClient(FlaskClient):
+    """Reads each response whole and closes it, as a WSGI server does once it has sent it:
+    the request log line and the metrics are written on close (qa.logs, qa.metrics)."""
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
+
+Flask.test_client_class = ServerLikeClient
 
 
 @pytest.fixture

@@ -39,6 +39,16 @@ def test_one_json_line_per_request_with_the_stages_the_service_measured(client, 
     assert line["request_id"] == r.headers["X-Request-ID"]
 
 
+def test_the_line_is_written_once_the_response_is_sent_not_before(client, log_lines):
+    # The caller does not wait for the bookkeeping: a server closes the response after
+    # its last byte, and only then is the line written (and the metrics counted).
+    r = client.get("/api/health", buffered=False)
+    assert r.status_code == 200 and request_lines(log_lines()) == []
+    r.close()
+    [line] = request_lines(log_lines())
+    assert (line["path"], line["request_id"]) == ("/api/health", r.headers["X-Request-ID"])
+
+
 def test_question_text_is_logged_only_when_asked_for(service, log_lines):
     client = create_app(service=service).test_client()
     client.post("/api/ask", json={"question": QUESTION})

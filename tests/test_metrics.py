@@ -116,7 +116,7 @@ WORKER = textwrap.dedent("""
     service = QAService(Settings.from_env({}, index_dir=sys.argv[1]), encoder=FakeEncoder())
     client = create_app(service=service).test_client()
     for _ in range(2):
-        assert client.get("/api/health").status_code == 200
+        assert client.get("/api/health", buffered=True).status_code == 200  # closed: counted
 """)
 
 

@@ -48,15 +48,28 @@ def fuse(dense: Sequence[tuple[int, float]], lexical: Sequence[tuple[int, float]
     return scores
 
 
-def retrieve(store: Store, vectors: VectorIndex, query: str, query_vector: np.ndarray, k: int,
+def candidate_count(k: int) -> int:
+    """How many candidates each retriever gives for the ``k`` best."""
+    return max(CANDIDATES, k * 4)
+
+
+def lexical_candidates(store: Store, query: str, k: int,
+                       allowed_documents: Sequence[str] | None = None) -> list[tuple[int, float]]:
+    """The lexical half of ``retrieve``: it needs no query vector, so it can run while the
+    question is being embedded."""
+    return store.lexical_search(query, candidate_count(k), allowed_documents)
+
+
+def retrieve(store: Store, vectors: VectorIndex, query_vector: np.ndarray, k: int,
+             lexical: Sequence[tuple[int, float]],
              allowed_documents: Sequence[str] | None = None) -> list[Candidate]:
-    """The ``k`` best passages, near-duplicates grouped, best first."""
+    """The ``k`` best passages, near-duplicates grouped, best first; ``lexical`` is what
+    ``lexical_candidates`` found for the same query, ``k`` and documents."""
     allowed_rows = None
     if allowed_documents is not None:
         allowed_rows = store.row_ids_of_documents(list(allowed_documents))
-    n = max(CANDIDATES, k * 4)
+    n = candidate_count(k)
     dense = vectors.search(query_vector, n, allowed_rows)
-    lexical = store.lexical_search(query, n, allowed_documents)
     dense_rank = {row: i for i, (row, _) in enumerate(dense)}
     dense_score = dict(dense)
     lexical_rank = {row: i for i, (row, _) in enumerate(lexical)}

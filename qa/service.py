@@ -10,8 +10,10 @@ finish on the snapshot they started with, so a live re-index never fails a quest
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
@@ -89,6 +91,8 @@ class QAService:
         self._token: str | None = None
         self._checked = 0.0
         self._reload_lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_pid: int | None = None
 
     # -- the served index ---------------------------------------------------
     @property
@@ -155,13 +159,27 @@ class QAService:
             document_ids=filters.document_ids, sources=filters.sources,
             published_from=filters.published_from, published_to=filters.published_to)
 
+    def _beside_model(self) -> ThreadPoolExecutor:
+        """Threads for the work that can run while a question is embedded (the model call
+        leaves Python's lock). One pool per process: threads do not survive gunicorn's fork."""
+        if self._pool_pid != os.getpid():
+            self._pool = ThreadPoolExecutor(max(1, self.settings.threads),
+                                            thread_name_prefix="beside-model")
+            self._pool_pid = os.getpid()
+        return self._pool
+
     def _retrieve(self, snap: Snapshot, query: str, top_k: int, filters: Filters | None,
                   timings: dict[str, float]) -> list[retrieval.Candidate]:
+        allowed = self._allowed_documents(snap, filters)
+        # The lexical search runs while the question is embedded: about 0.2 ms of a
+        # question's 7 in the service, measured on 2 cores with the int8 model.
+        lexical = self._beside_model().submit(retrieval.lexical_candidates, snap.store, query,
+                                              top_k, allowed)
         t0 = time.perf_counter()
         vector = self.encoder.encode_one(query)
         t1 = time.perf_counter()
-        candidates = retrieval.retrieve(snap.store, snap.vectors, query, vector, top_k,
-                                        self._allowed_documents(snap, filters))
+        candidates = retrieval.retrieve(snap.store, snap.vectors, vector, top_k, lexical.result(),
+                                        allowed)
         t2 = time.perf_counter()
         timings["embed"] = round((t1 - t0) * 1000, 2)
         timings["search"] = round((t2 - t1) * 1000, 2)

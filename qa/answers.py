@@ -48,9 +48,9 @@ _NUMBER = re.compile(
 _YEAR_ONLY = re.compile(rf"{_YEAR}")
 _AFTER_MONTH = re.compile(rf"\b({_MONTHS})\s*$")
 _BEFORE_MONTH = re.compile(rf"(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTHS})\b")
-# A name: capitalised words, or an acronym, anywhere but as the sentence's first word
-# (there, a capital says nothing); a run of two or more counts even there.
-_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'’-]*(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w'’-]*)*"
+# A name: capitalised words, or an acronym, anywhere but as a sentence's or a paragraph's
+# first word (there, a capital says nothing); a run of two or more counts even there.
+_NAME = re.compile(r"(?<!^)(?<![.!?]\s)(?<![.!?][\"”’]\s)(?<!\n)\b[A-Z][\w'’-]*(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w'’-]*)*"
                    r"|^[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)+")
 _CALENDAR = frozenset(_MONTHS.lower().split("|")) | frozenset(
     "monday tuesday wednesday thursday friday saturday sunday".split())

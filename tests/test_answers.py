@@ -43,6 +43,9 @@ def test_shapes_find_answers_the_question_does_not_already_hold():
     assert person.find("Russian Foreign Minister Sergei Lavrov met the Security Council") == [
         "Russian Foreign Minister Sergei Lavrov"]
     assert person.find("The French military said so in April.") == []
+    # A capital opening a paragraph or a quoted sentence says nothing either.
+    name = expected_answer("Which agency?")
+    assert name.find("He left.\n\nOfficials were told. \"Then it ended,\" he said.") == []
 
 
 def test_answer_picks_the_sentence_with_the_name_and_cites_it_exactly():

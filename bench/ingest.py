@@ -91,7 +91,7 @@ def timed_encode(encoder, texts: list[str]) -> tuple[float, float]:
 
 def run_set(name: str, corpus: Path, encoder_name: str, rounds: int) -> None:
     # The encoder `qa ingest` builds (QAService picks its threads), loaded before timing.
-    encoder = QAService(Settings.from_env(encoder=encoder_name)).encoder
+    encoder = QAService(Settings.from_env(encoder=encoder_name), batch_work=True).encoder
     encoder.encode_one("load the model")
     texts = [p.text for doc in load_corpus([corpus]).documents for p in split_passages(doc)]
     index_dir = WORK / "ingest" / f"{name}-{encoder_name}"

@@ -48,16 +48,21 @@ def model_name(model_path: str) -> str:
 
 
 def create_encoder(backend: str = "onnx-int8", model_path: str | None = None, *,
-                   threads: int | None = None, cache_dir: str | None = None) -> "Encoder":
+                   threads: int | None = None, cache_dir: str | None = None,
+                   busy_wait: bool = False) -> "Encoder":
     """The encoder a backend name stands for: ``torch`` (sentence-transformers, the
-    reference), ``onnx`` (ONNX Runtime, fp32) or ``onnx-int8`` (int8 weights)."""
+    reference), ``onnx`` (ONNX Runtime, fp32) or ``onnx-int8`` (int8 weights).
+
+    ``busy_wait``: the process only embeds, with the cores to itself (``qa ingest``), so
+    the model's idle threads may spin between steps rather than sleep (ONNX Runtime; torch's
+    OpenMP threads are set passive for the whole process before it loads)."""
     if backend == "torch":
         return SentenceTransformerEncoder(model_path, threads=threads)
     if backend in ("onnx", "onnx-int8"):
         from embeddings.onnx_encoder import OnnxEncoder
 
         return OnnxEncoder(model_path, quantized=backend == "onnx-int8", threads=threads,
-                           cache_dir=cache_dir)
+                           cache_dir=cache_dir, busy_wait=busy_wait)
     raise ValueError(f"unknown encoder {backend!r}: choose one of {', '.join(BACKENDS)}")
 
 

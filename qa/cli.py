@@ -89,7 +89,7 @@ def print_json(data) -> None:
 def cmd_ingest(args, settings: Settings) -> int:
     from qa.progress import ProgressReporter
 
-    service = QAService(settings)
+    service = QAService(settings, batch_work=True)
 
     def progress(done: int, total: int) -> None:
         if done == 0 and total:

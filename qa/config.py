@@ -69,6 +69,12 @@ class Settings:
         # each scaled less (1.30x at 8 clients against 1.54x) and a lone client was slower.
         return min(cores, max(2, cores // self.workers))
 
+    @property
+    def ingest_threads(self) -> int:
+        """Threads inside the model when a process only ingests: ``encoder_threads``, else
+        every core."""
+        return self.encoder_threads or os.cpu_count() or 1
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
         env = os.environ if environ is None else environ

@@ -82,11 +82,16 @@ class AskResult:
 
 
 class QAService:
-    def __init__(self, settings: Settings, encoder: Encoder | None = None):
+    def __init__(self, settings: Settings, encoder: Encoder | None = None, *,
+                 batch_work: bool = False):
+        """``batch_work``: this process embeds passages in batches with the machine to
+        itself (``qa ingest``): the model takes every core and its threads wait busily.
+        A server shares the cores among requests and lets idle model threads sleep."""
         self.settings = settings
-        self.encoder = encoder or create_encoder(settings.encoder, settings.model_path,
-                                                 threads=settings.model_threads,
-                                                 cache_dir=settings.model_cache_dir)
+        self.encoder = encoder or create_encoder(
+            settings.encoder, settings.model_path,
+            threads=settings.ingest_threads if batch_work else settings.model_threads,
+            cache_dir=settings.model_cache_dir, busy_wait=batch_work)
         self._snapshot: Snapshot | None = None
         self._token: str | None = None
         self._checked = 0.0

@@ -56,6 +56,18 @@ def fake_encoder() -> FakeEncoder:
 
 
 @pytest.fixture
+def services_use_fake_encoder(monkeypatch, fake_encoder) -> FakeEncoder:
+    """Every QAService built from here on (the CLI's, say) embeds with the fake encoder."""
+    original = QAService.__init__
+
+    def init(self, settings, encoder=None, **options):
+        original(self, settings, encoder or fake_encoder, **options)
+
+    monkeypatch.setattr(QAService, "__init__", init)
+    return fake_encoder
+
+
+@pytest.fixture
 def service(settings, fake_encoder, seeds_dir) -> QAService:
     svc = QAService(settings, encoder=fake_encoder)
     svc.ingest([seeds_dir])

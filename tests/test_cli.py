@@ -12,14 +12,8 @@ from qa.service import QAService
 
 
 @pytest.fixture
-def fake_cli(monkeypatch, fake_encoder):
+def fake_cli(services_use_fake_encoder):
     """Run the CLI in-process with the fake encoder instead of the model."""
-    original = QAService.__init__
-
-    def init(self, settings, encoder=None):
-        original(self, settings, encoder or fake_encoder)
-
-    monkeypatch.setattr(QAService, "__init__", init)
     return cli.main
 
 

@@ -270,11 +270,8 @@ def clean_index(tmp_path_factory):
 
 
 @pytest.fixture
-def fake_model(monkeypatch):
+def fake_model(monkeypatch, services_use_fake_encoder):
     """The CLI's service uses the fake encoder (and `serve` never starts a server)."""
-    original = QAService.__init__
-    monkeypatch.setattr(QAService, "__init__",
-                        lambda self, settings, encoder=None: original(self, settings, FakeEncoder()))
     import gunicorn.app.base
 
     monkeypatch.setattr(gunicorn.app.base.BaseApplication, "run",

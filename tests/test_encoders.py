@@ -111,3 +111,15 @@ def test_serving_with_another_encoder_than_the_index_warns(service, caplog):
     service.encoder = FakeEncoder(dimension=32)  # another vector space than the index's
     service.prepare()
     assert "embedded with fake:64" in caplog.text and "fake:32" in caplog.text
+
+
+def test_ingest_gives_the_model_every_core_busy_and_a_server_lets_it_sleep(tmp_path):
+    from qa.service import QAService
+
+    settings = Settings.from_env({"QA_WORKERS": "4"}, index_dir=tmp_path)
+    ingest = QAService(settings, batch_work=True).encoder
+    served = QAService(settings).encoder
+    assert (ingest.threads, ingest.busy_wait) == (os.cpu_count(), True)
+    assert (served.threads, served.busy_wait) == (settings.model_threads, False)
+    pinned = Settings.from_env({"QA_ENCODER_THREADS": "1"}, index_dir=tmp_path)
+    assert QAService(pinned, batch_work=True).encoder.threads == 1

@@ -10,7 +10,7 @@ from qa.config import Settings
 from qa.service import QAService
 
 
-def test_one_bad_file_never_stops_the_rest(tmp_path, fake_encoder, capsys, monkeypatch):
+def test_one_bad_file_never_stops_the_rest(tmp_path, services_use_fake_encoder, capsys, monkeypatch):
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "good.txt").write_text("Bamako is the capital of Mali.")
@@ -35,9 +35,9 @@ def test_one_bad_file_never_stops_the_rest(tmp_path, fake_encoder, capsys, monke
     monkeypatch.setenv("QA_MAX_FILE_BYTES", "20000")
     settings = Settings.from_env(index_dir=tmp_path / "index")
     assert settings.max_file_bytes == 20_000
-    summary = QAService(settings, encoder=fake_encoder).ingest([docs, jsonl])
+    summary = QAService(settings, encoder=services_use_fake_encoder).ingest([docs, jsonl])
 
-    svc = QAService(settings, encoder=fake_encoder)
+    svc = QAService(settings, encoder=services_use_fake_encoder)
     indexed = {d.id for d, _ in svc.documents(0, 100)[0]}
     assert indexed == {"good", "latin1", "dup", "rec-1", "rec-3"}
     assert svc.document("latin1")[0].text == "Caf\ufffd culture in S\ufffdgou is lively."
@@ -60,9 +60,6 @@ def test_one_bad_file_never_stops_the_rest(tmp_path, fake_encoder, capsys, monke
                                      f"{jsonl}:5: invalid UTF-8 decoded with replacement"]
 
     # The command line says the same, counted by kind, then one line per source.
-    original = QAService.__init__
-    monkeypatch.setattr(QAService, "__init__",
-                        lambda self, s, encoder=None: original(self, s, fake_encoder))
     (docs / "good.txt").write_text("Bamako is the capital of Mali, on the Niger.")
     assert cli.main(["ingest", str(docs), str(jsonl), "--index-dir", str(tmp_path / "index")]) == 0
     err = capsys.readouterr().err

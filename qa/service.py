@@ -177,9 +177,11 @@ class QAService:
         """Threads for the work that can run while a question is embedded (the model call
         leaves Python's lock). One pool per process: threads do not survive gunicorn's fork."""
         if self._pool_pid != os.getpid():
-            self._pool = ThreadPoolExecutor(max(1, self.settings.threads),
-                                            thread_name_prefix="beside-model")
-            self._pool_pid = os.getpid()
+            with self._reload_lock:  # two first requests must not both make one
+                if self._pool_pid != os.getpid():
+                    self._pool = ThreadPoolExecutor(max(1, self.settings.threads),
+                                                    thread_name_prefix="beside-model")
+                    self._pool_pid = os.getpid()
         return self._pool
 
     def _retrieve(self, snap: Snapshot, query: str, top_k: int, filters: Filters | None,

@@ -45,3 +45,14 @@ def test_serve_without_an_index_fails_in_one_line_and_cleans_up(tmp_path, monkey
     assert err.startswith("qa: error:") and "qa ingest" in err and err.count("\n") == 1
     assert not list(tmp_path.glob("qa-metrics-*"))
     assert MULTIPROC_ENV not in os.environ
+
+
+def test_each_worker_process_gets_its_own_threads_beside_the_model(service, monkeypatch):
+    # Threads do not survive gunicorn's fork: a worker must not submit to its master's pool.
+    service.ask("Who is the Russian ambassador to Mali?")
+    master_pool = service._beside_model()
+    assert service._beside_model() is master_pool
+    monkeypatch.setattr(os, "getpid", lambda: -1)  # as in a forked worker
+    worker_pool = service._beside_model()
+    assert worker_pool is not master_pool and service._beside_model() is worker_pool
+    assert service.ask("Who is the Russian ambassador to Mali?").passages

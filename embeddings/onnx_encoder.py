@@ -147,7 +147,7 @@ class OnnxEncoder:
 
     def __init__(self, model_path: str | None = None, *, quantized: bool = False,
                  cache_dir: str | Path | None = None, threads: int | None = None,
-                 batch_size: int = 4, busy_wait: bool = False):
+                 batch_size: int = 1, busy_wait: bool = False):
         from embeddings.encoder import default_model_path, model_name
 
         self.model_path = model_path or default_model_path()
@@ -159,10 +159,12 @@ class OnnxEncoder:
         self.dimension = self._read_dimension()
         self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
         self.threads = threads
-        # Small batches of length-sorted passages: on 2 cores, int8, XQuAD passages, 75
-        # passages/s in batches of 4 against 69 in 8, 52 in 32 and 48 in 64; SciFact
-        # abstracts 61 in 4 against 46 in 32 (fp32 ONNX too: 67 against 55). Larger
-        # batches gain nothing on a CPU and their activations outgrow the caches.
+        # One text a model call. With int8, a batch changes its texts' vectors: the
+        # activations are quantised with one scale per batch, so a passage's vector would
+        # depend on its neighbours (up to 0.03 in a coordinate against encode_one of the
+        # same text); alone, ingest and encode_one give the same bits. It is no slower on
+        # a CPU, where padding costs and large batches outgrow the caches: on 2 cores,
+        # int8, XQuAD passages 72 a second in ones, 69 in fours, 52 in batches of 32.
         self.batch_size = batch_size
         self.busy_wait = busy_wait
         self.max_length = self._read_max_length()

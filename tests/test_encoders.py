@@ -94,6 +94,11 @@ def test_onnx_vectors_match_sentence_transformers(real_encoder, seed_texts):
     assert (fp32 * reference).sum(axis=1).min() >= 0.999
     # int8 weights move the vectors a little (mean cosine ~0.995 on these texts).
     assert (int8 * reference).sum(axis=1).min() >= 0.97
+    # One text a model call: a text's int8 vector is the same bits, whatever it was
+    # embedded beside (in a batch, int8 activations share one quantisation scale).
+    alone = OnnxEncoder(real_encoder.model_path, quantized=True)
+    assert np.array_equal(int8[[0, 5, -1]], np.stack([alone.encode_one(t) for t in
+                                                      (seed_texts[0], seed_texts[5], seed_texts[-1])]))
     # Order is kept although batches are length-sorted inside encode.
     assert np.allclose(fp32[-1], OnnxEncoder(real_encoder.model_path).encode_one(seed_texts[-1]),
                        atol=1e-5)

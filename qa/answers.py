@@ -413,7 +413,23 @@ def confidence_of(features: Mapping[str, float], coefficients: Mapping[str, floa
 WITHHELD_KINDS = frozenset({"date", "number", "name", "place"})
 
 
-def withheld_because(shape: AnswerShape | None, choice: SentenceChoice) -> str | None:
+# "Who leads Wagner?": the word after "who" is the relation asked about, unless it is an
+# auxiliary ("Who is ...?", "Who did Russia send ...?").
+_WHO_THEN = re.compile(r"\bwho\s+(\w+)", re.IGNORECASE)
+_AUXILIARIES = frozenset("""is was are were be been being did does do has have had can could
+will would shall should may might must""".split())
+
+
+def asked_relation(question: str) -> str | None:
+    """The stem of the verb a "who <verb>" question asks about, or None."""
+    m = _WHO_THEN.search(question)
+    if m is None or m.group(1).lower() in _AUXILIARIES:
+        return None
+    return next(iter(_stems(m.group(1))), None)
+
+
+def withheld_because(shape: AnswerShape | None, choice: SentenceChoice,
+                     relation: str | None = None) -> str | None:
     """Why the best sentence cannot be the answer whatever its score, or None.
 
     A who / when / how-many question whose best sentence holds no person, date or count
@@ -425,6 +441,12 @@ def withheld_because(shape: AnswerShape | None, choice: SentenceChoice) -> str |
         return "the text says the answer is not given"
     if shape is not None and shape.kind in WITHHELD_KINDS and not choice.shape_found:
         return f"no {shape.kind} in the best sentence"
+    # A who-question answered by a description ("stopped by the rest of the army") still
+    # states the relation asked about; a sentence with neither a person nor the relation
+    # only shares the question's topic ("Who leads Wagner?" against one that names Wagner).
+    if (shape is not None and shape.kind == "person" and not choice.shape_found
+            and relation is not None and not _matches(relation, choice.words)):
+        return "neither a person nor what the question asks about in the best sentence"
     return None
 
 
@@ -460,7 +482,7 @@ def assess(question: str, candidates: Sequence[Candidate], weights: Mapping[str,
     sentences = pick_sentences(choices, weights)
     features = answer_features(candidates, sentences[0], weights)
     return Assessment(sentences, features, confidence_of(features),
-                      withheld_because(shape, sentences[0]))
+                      withheld_because(shape, sentences[0], asked_relation(question)))
 
 
 def build_answer(question: str, candidates: Sequence[Candidate], documents: dict[str, Document],

@@ -123,6 +123,20 @@ def test_a_sentence_opening_with_a_pronoun_is_read_and_quoted_with_the_one_befor
     assert doc.text[answer.citations[0].start:answer.citations[0].end] == quote
 
 
+def test_who_needs_a_person_or_the_relation_asked_about():
+    q = "Who leads the Wagner private military company?"
+    topic = Document(id="d", text="Officials found no sign of the Wagner private military company "
+                                  "in the region.")
+    assert ask(q, [cand("d", topic.text)], {"d": topic}) is None
+    named = Document(id="d", text="The Wagner private military company is run by Dmitry Utkin.")
+    assert "Dmitry Utkin" in ask(q, [cand("d", named.text)], {"d": named}).text
+    # A description answers too, when the sentence says the relation asked about.
+    q = "Who stopped the soldiers who attempted the coup?"
+    described = Document(id="d", text="The soldiers who attempted the coup were stopped by the "
+                                      "rest of the army.")
+    assert "rest of the army" in ask(q, [cand("d", described.text)], {"d": described}).text
+
+
 def test_a_sentence_that_says_the_answer_is_not_given_is_not_an_answer():
     doc = Document(id="d", text="Diarra did not specify how many Russian troops are stationed in Mali.")
     assert ask("How many Russian troops are stationed in Mali?", [cand("d", doc.text)], {"d": doc}) is None

@@ -1,7 +1,7 @@
 """The records that flow through the service: documents, passages, hits, answers.
 
-They are plain dataclasses so that every edge (HTTP, CLI, tests) serialises them the
-same way, with ``dataclasses.asdict``.
+They are plain dataclasses, and every edge (HTTP, CLI) serialises them the same way,
+through ``qa.responses``: the shape ``dataclasses.asdict`` gives.
 """
 
 from __future__ import annotations

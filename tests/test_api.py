@@ -221,3 +221,19 @@ def test_cors_off_by_default_and_allow_list(service):
                       ).headers["Access-Control-Allow-Origin"] == "https://example.org"
     assert "Access-Control-Allow-Origin" not in client.get(
         "/api/health", headers={"Origin": "https://evil.example"}).headers
+
+
+def test_answer_json_is_the_shape_asdict_gives_with_lists_of_its_own(service):
+    from dataclasses import asdict
+
+    from qa import responses
+
+    result = service.ask("Who is the Russian ambassador to Mali, Igor Gromyko?")
+    shaped = responses.ask_json(result)
+    assert result.answer is not None
+    assert shaped["answer"] == asdict(result.answer)
+    assert shaped["passages"] == [asdict(h) for h in result.passages]
+    # Copies, not the service's own lists: shaping must not alias what it was given.
+    shaped["passages"][0]["also_in"].append("x")
+    shaped["answer"]["citations"].clear()
+    assert "x" not in result.passages[0].also_in and result.answer.citations

@@ -8,8 +8,8 @@ var/bench/ingest/ (wall time of the whole command: process start, imports, readi
 splitting, loading the model, SQLite, FAISS), then the same command again on the
 unchanged corpus (it must not load the model; the median of three), and a bare
 `encode` of the same passage texts in this process, by the encoder the command builds
-(same backend, same threads, the encoder's own length-sorted batching; model loaded
-beforehand, not timed). The order of ingest and bare encode alternates between rounds
+(same backend, same threads, one passage a model call, idle threads waiting busily;
+model loaded beforehand, not timed). The order of ingest and bare encode alternates between rounds
 so that a drift in the load of this shared machine falls on both; the ratios are
 computed within a round and their medians printed. CPU seconds are printed too: they
 move far less than wall time when other processes compete for the cores. SciFact is cut

@@ -421,11 +421,10 @@ will would shall should may might must""".split())
 
 
 def asked_relation(question: str) -> str | None:
-    """The stem of the verb a "who <verb>" question asks about, or None."""
+    """The verb a "who <verb>" question asks about (``_matches`` stems it), or None."""
     m = _WHO_THEN.search(question)
-    if m is None or m.group(1).lower() in _AUXILIARIES:
-        return None
-    return next(iter(_stems(m.group(1))), None)
+    word = m.group(1).lower() if m else None
+    return None if word is None or word in _AUXILIARIES or word in STOPWORDS else word
 
 
 def withheld_because(shape: AnswerShape | None, choice: SentenceChoice,

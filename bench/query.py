@@ -17,7 +17,10 @@ server (`qa serve`: gunicorn) on a free loopback port, and times:
   client; then the torch reference (the questions once; --no-torch skips it).
 
 The round trip is split into the server's own stages (`timings_ms`) and what lies
-outside the service (HTTP, gunicorn, Flask, JSON, logs, metrics, this client).
+outside the service (HTTP, gunicorn, Flask, JSON, logs, metrics, this client). A floor
+app (bench/floor_app.py: Flask on the same gunicorn settings, one route that only embeds
+the question) is timed in the same rounds: its ratio to the bare encode is the least any
+Flask app served this way could score, and /api/ask above it is the service's own cost.
 
 Targets (issue 7): HTTP p50 <= 1.5x bare encode p50; HTTP p99 <= 2x HTTP p50.
 """
@@ -28,9 +31,14 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import time
+from contextlib import contextmanager
+from pathlib import Path
 
-from serving import SEEDS, WORK, Client, ensure_index, percentile, questions, running_server
+from floor_app import EMBED_PATH
+from serving import (ROOT, SEEDS, WORK, Client, ensure_index, free_port, percentile, qa_env,
+                     questions, running_server, start_process, stop_server, wait_healthy)
 
 from embeddings import BACKENDS, create_encoder
 from qa.config import Settings
@@ -53,9 +61,10 @@ def timed(call, asked: list[str]) -> list[float]:
     return times
 
 
-def measure(port: int, encoders: list, asked: list[str], rounds: int):
-    """Rounds alternate HTTP and bare encodes, so a busy spell of the machine falls on all."""
-    client = Client(port)
+def measure(port: int, floor_port: int, encoders: list, asked: list[str], rounds: int):
+    """Rounds alternate /api/ask, the floor app and bare encodes, so a busy spell of the
+    machine falls on all."""
+    client, floor = Client(port), Client(floor_port)
     bodies: list[bytes] = []
 
     def ask(q: str) -> None:
@@ -64,16 +73,38 @@ def measure(port: int, encoders: list, asked: list[str], rounds: int):
             raise SystemExit(f"/api/ask answered {status}: {body[:200]!r}")
         bodies.append(body)  # read after the clock stops
 
-    timed(ask, asked[:5])  # warm the connection and the first code paths
+    def embed_only(q: str) -> None:
+        status, body = floor.request("POST", EMBED_PATH, {"question": q})
+        if status != 200:
+            raise SystemExit(f"the floor app answered {status}: {body[:200]!r}")
+
+    timed(ask, asked[:5])  # warm the connections and the first code paths
+    timed(embed_only, asked[:5])
     bodies.clear()
     round_trips: list[float] = []
+    floor_trips: list[float] = []
     bare: list[list[float]] = [[] for _ in encoders]
     for _ in range(rounds):
         round_trips += timed(ask, asked)
+        floor_trips += timed(embed_only, asked)
         for times, encoder in zip(bare, encoders):
             times += timed(encoder.encode_one, asked)
     client.close()
-    return round_trips, [json.loads(b)["timings_ms"] for b in bodies], bare
+    floor.close()
+    return round_trips, [json.loads(b)["timings_ms"] for b in bodies], floor_trips, bare
+
+
+@contextmanager
+def floor_server(encoder: str):
+    """bench/floor_app.py on a free port, as `qa serve` would run with this encoder."""
+    port = free_port()
+    process = start_process([sys.executable, str(Path(__file__).with_name("floor_app.py")),
+                             str(port)], qa_env(encoder, PYTHONPATH=str(ROOT)))
+    try:
+        wait_healthy(port, process)
+        yield port
+    finally:
+        stop_server(process)
 
 
 def main() -> None:
@@ -93,8 +124,10 @@ def main() -> None:
     cores = os.cpu_count() or 1
     thread_counts = [settings.model_threads] + ([cores] if settings.model_threads < cores else [])
     encoders = [make_encoder(args.encoder, n) for n in thread_counts]
-    with running_server(index_dir, args.encoder) as (port, _, startup):
-        round_trips, stages, bare = measure(port, encoders, asked, args.repeat)
+    with running_server(index_dir, args.encoder) as (port, _, startup), \
+            floor_server(args.encoder) as floor_port:
+        round_trips, stages, floor_trips, bare = measure(port, floor_port, encoders, asked,
+                                                         args.repeat)
     reference = None
     if args.encoder == "torch":
         reference = bare[0]
@@ -113,6 +146,8 @@ def main() -> None:
         print(f"server {stage:<11} p50 {percentile([t[stage] for t in stages], 50):7.2f} ms")
     outside = [rt - t["total"] for rt, t in zip(round_trips, stages)]
     print(f"outside service    p50 {percentile(outside, 50):7.2f} ms   (round trip - server total)")
+    floor_p50 = percentile(floor_trips, 50)
+    print(f"floor app          p50 {floor_p50:7.2f} ms   (Flask on the same gunicorn: embed only)")
     for n, p50 in zip(thread_counts, bare_p50):
         print(f"bare encode        p50 {p50:7.2f} ms   ({args.encoder}, {n} thread(s))")
     if reference is not None:
@@ -121,6 +156,10 @@ def main() -> None:
           f"the encode with a worker's {thread_counts[0]} thread(s))")
     if len(bare_p50) > 1:
         print(f"ratio HTTP p50 / bare encode p50 on all {cores} cores: {http_p50 / bare_p50[1]:.2f}")
+    print(f"ratio floor app p50 / bare encode p50: {floor_p50 / bare_p50[0]:.2f}   (the least any "
+          f"Flask app on this server could score)")
+    print(f"/api/ask above the floor app: {http_p50 - floor_p50:.2f} ms   (search, answer, the "
+          f"service's hooks, its larger response)")
     print(f"ratio HTTP p99 / HTTP p50:        {http_p99 / http_p50:.2f}   (target <= 2)")
     if reference is not None and args.encoder != "torch":
         print(f"ratio bare {args.encoder} / bare torch:  "

@@ -78,12 +78,17 @@ class Client:
 
 
 def start_server(index_dir: Path, encoder: str, port: int, **env: str) -> subprocess.Popen:
-    """`qa serve` as a subprocess, its stderr read as it comes: the server writes a JSON
+    """`qa serve` as a subprocess (``start_process``)."""
+    return start_process([QA, "serve", "--index-dir", str(index_dir), "--port", str(port)],
+                         qa_env(encoder, **env))
+
+
+def start_process(command: list[str], env: dict[str, str]) -> subprocess.Popen:
+    """A server as a subprocess, its stderr read as it comes: `qa serve` writes a JSON
     line per request, and a pipe nobody reads fills after 64 KiB (a few hundred
     requests), after which the server blocks on its next log line and the benchmark
     times out. The last lines are kept in ``process.stderr_tail`` for error messages."""
-    process = subprocess.Popen([QA, "serve", "--index-dir", str(index_dir), "--port", str(port)],
-                               env=qa_env(encoder, **env), stdout=subprocess.DEVNULL,
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True)
     process.stderr_tail = deque(maxlen=20)
     threading.Thread(target=lambda: process.stderr_tail.extend(process.stderr),
@@ -118,7 +123,7 @@ def wait_healthy(port: int, process: subprocess.Popen, timeout: float = 300) -> 
     while time.monotonic() < deadline:
         if process.poll() is not None:
             time.sleep(0.2)  # let the reader thread take the last lines
-            raise SystemExit(f"qa serve exited: {''.join(process.stderr_tail)[-2000:]}")
+            raise SystemExit(f"the server exited: {''.join(process.stderr_tail)[-2000:]}")
         try:
             client = Client(port, timeout=5)
             status, _ = client.request("GET", "/api/health")
@@ -128,7 +133,7 @@ def wait_healthy(port: int, process: subprocess.Popen, timeout: float = 300) -> 
         except OSError:
             pass
         time.sleep(0.02)
-    raise SystemExit("qa serve did not become healthy in time")
+    raise SystemExit("the server did not become healthy in time")
 
 
 def worker_pids(master: int) -> list[int]:

@@ -14,6 +14,7 @@ import logging
 import os
 import shutil
 import tempfile
+from typing import Callable
 
 from qa.config import Settings
 from qa.logs import configure_logging
@@ -48,7 +49,7 @@ def serve(settings: Settings, dev: bool = False) -> int:
     owner = os.getpid()
     try:
         app = _loaded_app(settings)
-        _gunicorn(app, settings).run()
+        gunicorn_server(app, settings, lambda: start_worker(app.extensions["qa_service"])).run()
     finally:
         # Workers are forked inside run() and leave through here too; only the master cleans.
         if os.getpid() == owner:
@@ -81,7 +82,9 @@ def _serve_dev(settings: Settings) -> int:
     return 0
 
 
-def _gunicorn(app, settings: Settings):
+def gunicorn_server(app, settings: Settings, ready_worker: Callable[[], None]):
+    """gunicorn serving ``app`` as ``qa serve`` does; ``ready_worker`` runs in each worker
+    process after the fork. bench/query.py serves its floor app with the same settings."""
     from gunicorn.app.base import BaseApplication
     from gunicorn.glogging import Logger
 
@@ -109,7 +112,7 @@ def _gunicorn(app, settings: Settings):
             # each other, and nothing here uses gunicornc.
             self.cfg.set("control_socket_disable", True)
             self.cfg.set("post_fork",
-                         lambda server, worker: start_worker(app.extensions["qa_service"]))
+                         lambda server, worker: ready_worker())
 
         def load(self):
             return app

@@ -8,24 +8,27 @@ import os
 from qa import cli
 from qa.app import create_app
 from qa.metrics import MULTIPROC_ENV
-from qa.server import _gunicorn
+from qa.server import gunicorn_server
 
 
 def test_gunicorn_preloads_the_app_with_threaded_workers(service):
     settings = dataclasses.replace(service.settings, host="0.0.0.0", port=8123, workers=3,
                                    threads=2, log_level="WARNING")
     app = create_app(settings, service=service)
-    server = _gunicorn(app, settings)
+    readied = []
+    server = gunicorn_server(app, settings, lambda: readied.append(os.getpid()))
     cfg = server.cfg
     assert cfg.bind == ["0.0.0.0:8123"]
     assert (cfg.workers, cfg.threads, cfg.worker_class_str) == (3, 2, "gthread")
     assert cfg.preload_app is True and cfg.loglevel == "warning"
     assert cfg.accesslog is None  # qa.logs writes one richer line per request instead
     assert server.load() is app
+    cfg.post_fork(None, None)  # what gunicorn calls in each worker after forking it
+    assert readied == [os.getpid()]
 
 
 def test_gunicorn_error_log_goes_through_the_json_formatter(service, log_lines):
-    server = _gunicorn(create_app(service=service), service.settings)
+    server = gunicorn_server(create_app(service=service), service.settings, lambda: None)
     logger = server.cfg.logger_class(server.cfg)
     logger.info("Booting worker with pid: %s", 4242)
     logger.error("Worker timeout")

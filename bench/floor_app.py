@@ -1,0 +1,51 @@
+"""The floor under POST /api/ask: Flask on the gunicorn settings of `qa serve`, with one
+route that reads the question from a JSON body, embeds it with the same model and model
+threads, and answers a small JSON. No search, no answer, none of the service's hooks.
+
+bench/query.py times it beside `qa serve`, so the round trip splits into the model, what
+any Flask app on this server adds to it, and what the service itself adds.
+
+    .venv/bin/python bench/floor_app.py PORT
+"""
+
+from __future__ import annotations
+
+import sys
+
+from flask import Flask, jsonify, request
+
+from embeddings import create_encoder
+from qa.config import Settings
+from qa.logs import configure_logging
+from qa.server import gunicorn_server
+
+EMBED_PATH = "/embed"
+
+
+def create_floor_app(settings: Settings):
+    encoder = create_encoder(settings.encoder, settings.model_path, threads=settings.model_threads,
+                             cache_dir=settings.model_cache_dir)
+    encoder.prepare()  # the model's threads start in each worker, after the fork
+    app = Flask(__name__)
+
+    @app.post(EMBED_PATH)
+    def embed():
+        vector = encoder.encode_one(request.get_json()["question"])
+        return jsonify(dimensions=len(vector))
+
+    @app.get("/api/health")  # what bench/serving.wait_healthy polls
+    def health():
+        return jsonify(status="ok")
+
+    return app, encoder
+
+
+def main() -> None:
+    settings = Settings.from_env(port=int(sys.argv[1]), log_level="warning")
+    configure_logging(settings.log_level)
+    app, encoder = create_floor_app(settings)
+    gunicorn_server(app, settings, lambda: encoder.encode_one("warm up")).run()
+
+
+if __name__ == "__main__":
+    main()

@@ -19,11 +19,12 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import repeat
 from typing import Callable, Mapping, Sequence
 
 from qa.models import Answer, Citation, Document
-from qa.retrieval import Candidate, shingle_overlap, shingles
+from qa.retrieval import PASSAGES_REMEMBERED, Candidate, shingle_overlap, shingles
 from qa.sentences import sentence_spans
 from qa.words import STOPWORDS, WORD, stem, tokens
 
@@ -278,6 +279,19 @@ def _stems(text: str) -> set[str]:
     return {stem(w) for w in tokens(text)}
 
 
+# Read once per passage text (see PASSAGES_REMEMBERED): splitting and stemming the same
+# passages again for each question was a third of choosing the sentences.
+@lru_cache(maxsize=PASSAGES_REMEMBERED)
+def _sentences_and_words(text: str) -> tuple[tuple[int, int, frozenset[str]], ...]:
+    """Each sentence's span in ``text`` and its stemmed words."""
+    return tuple((s, e, frozenset(_stems(text[s:e]))) for s, e in sentence_spans(text))
+
+
+@lru_cache(maxsize=PASSAGES_REMEMBERED)
+def _passage_words(text: str) -> frozenset[str]:
+    return frozenset(_stems(text))
+
+
 # -- choosing sentences --------------------------------------------------------------
 
 @dataclass
@@ -319,8 +333,7 @@ def sentence_choices(question: str, shape: AnswerShape | None, candidates: Seque
     for passage_rank, cand in enumerate(sought):
         p = cand.passage
         previous: tuple[int, frozenset[str]] | None = None
-        for s, e in sentence_spans(p.text):
-            own = frozenset(_stems(p.text[s:e]))
+        for s, e, own in _sentences_and_words(p.text):
             words = own
             if previous is not None and _OPENS_WITH_PRONOUN.match(p.text, s):
                 # Read, and quoted, with the sentence that names what the pronoun means.
@@ -395,7 +408,7 @@ def answer_features(candidates: Sequence[Candidate], choice: SentenceChoice,
     return {
         "dense": dense,
         "coverage": choice.coverage,
-        "passage_coverage": coverage(weights, _stems(passage.text)),
+        "passage_coverage": coverage(weights, _passage_words(passage.text)),
         "shape_found": 1.0 if choice.shape_found else 0.0,
     }
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from qa.store import Store, StoredPassage
@@ -92,14 +93,19 @@ def retrieve(store: Store, vectors: VectorIndex, query_vector: np.ndarray, k: in
 
 
 _WORDS = re.compile(r"\w+")
+# Texts whose analysis a process remembers (here and in qa.answers): a passage's word
+# triples depend on its text alone, and the same passages come back question after
+# question. Bounded, so that a large corpus cannot fill the memory with them.
+PASSAGES_REMEMBERED = 2048
 
 
-def shingles(text: str, size: int = 3) -> set[tuple[str, ...]]:
+@lru_cache(maxsize=PASSAGES_REMEMBERED)
+def shingles(text: str, size: int = 3) -> frozenset[tuple[str, ...]]:
     words = _WORDS.findall(text.lower())
     if len(words) < size:
-        return {tuple(words)}
+        return frozenset({tuple(words)})
     # zip of shifted lists builds the tuples in C, about twice as fast as slicing each.
-    return set(zip(*(words[i:] for i in range(size))))
+    return frozenset(zip(*(words[i:] for i in range(size))))
 
 
 def shingle_overlap(a: set, b: set) -> float:

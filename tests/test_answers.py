@@ -1,8 +1,8 @@
 import pytest
-from qa.answers import (SentenceChoice, build_answer, coverage, expected_answer, places_in,
-                        question_terms, question_weights, verified_citation)
+from qa.answers import (SentenceChoice, _sentences_and_words, build_answer, coverage, expected_answer,
+                        places_in, question_terms, question_weights, verified_citation)
 from qa.models import Document
-from qa.retrieval import DENSE_WEIGHT, Candidate, fuse, group_near_duplicates
+from qa.retrieval import DENSE_WEIGHT, Candidate, fuse, group_near_duplicates, shingles
 from qa.store import StoredPassage
 
 DOC = Document(id="d", text="Intro line here. Igor Gromyko is the ambassador of Russia to Mali. "
@@ -187,3 +187,15 @@ def test_near_duplicates_from_other_documents_are_grouped():
                                      cand("c", "Something else entirely different here.", row=3)])
     assert [g.passage.document_id for g in grouped] == ["a", "c"]
     assert grouped[0].also_in == ["b"]
+
+
+def test_what_is_read_from_a_passage_is_remembered_and_cannot_be_changed_by_a_caller():
+    # Kept across questions: a caller able to change it would change later answers.
+    text = "Mali received helicopters. They arrived in 2022."
+    assert shingles(text) is shingles(text) and isinstance(shingles(text), frozenset)
+    sentences = _sentences_and_words(text)
+    assert sentences is _sentences_and_words(text) and isinstance(sentences, tuple)
+    assert [text[s:e] for s, e, _ in sentences] == ["Mali received helicopters.",
+                                                    "They arrived in 2022."]
+    assert all(isinstance(words, frozenset) for *_, words in sentences)
+    assert sentences[0][2] >= {"mali", "receiv", "helicopter"}

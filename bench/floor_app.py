@@ -1,6 +1,7 @@
 """The floor under POST /api/ask: Flask on the gunicorn settings of `qa serve`, with one
 route that reads the question from a JSON body, embeds it with the same model and model
-threads, and answers a small JSON. No search, no answer, none of the service's hooks.
+threads, and answers a small JSON, sent as `qa serve` sends (qa.cork). No search, no
+answer, none of the service's hooks.
 
 bench/query.py times it beside `qa serve`, so the round trip splits into the model, what
 any Flask app on this server adds to it, and what the service itself adds.
@@ -16,6 +17,7 @@ from flask import Flask, jsonify, request
 
 from embeddings import create_encoder
 from qa.config import Settings
+from qa.cork import CorkedResponses
 from qa.logs import configure_logging
 from qa.server import gunicorn_server
 
@@ -37,6 +39,7 @@ def create_floor_app(settings: Settings):
     def health():
         return jsonify(status="ok")
 
+    app.wsgi_app = CorkedResponses(app.wsgi_app)  # as qa.app does: one send a response
     return app, encoder
 
 

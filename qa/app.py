@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, request
 
 from qa import api, logs, metrics, web
+from qa.cork import CorkedResponses
 from qa.config import Settings
 from qa.service import QAService
 
@@ -47,4 +48,5 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
             response.headers["Vary"] = "Origin"
         return response
 
+    app.wsgi_app = CorkedResponses(app.wsgi_app)
     return app

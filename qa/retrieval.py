@@ -95,8 +95,9 @@ def retrieve(store: Store, vectors: VectorIndex, query_vector: np.ndarray, k: in
 _WORDS = re.compile(r"\w+")
 # Texts whose analysis a process remembers (here and in qa.answers): a passage's word
 # triples depend on its text alone, and the same passages come back question after
-# question. Bounded, so that a large corpus cannot fill the memory with them.
-PASSAGES_REMEMBERED = 2048
+# question. Bounded, so that a large corpus cannot fill the memory with them: about
+# 37 KB a passage of 800 characters (measured on xquad_en), so 10 MB a server process.
+PASSAGES_REMEMBERED = 256
 
 
 @lru_cache(maxsize=PASSAGES_REMEMBERED)

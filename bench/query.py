@@ -66,6 +66,7 @@ def measure(port: int, floor_port: int, encoders: list, asked: list[str], rounds
     machine falls on all."""
     client, floor = Client(port), Client(floor_port)
     bodies: list[bytes] = []
+    floor_bodies: list[bytes] = []
 
     def ask(q: str) -> None:
         status, body = client.ask(q)
@@ -77,10 +78,12 @@ def measure(port: int, floor_port: int, encoders: list, asked: list[str], rounds
         status, body = floor.request("POST", EMBED_PATH, {"question": q})
         if status != 200:
             raise SystemExit(f"the floor app answered {status}: {body[:200]!r}")
+        floor_bodies.append(body)
 
     timed(ask, asked[:5])  # warm the connections and the first code paths
     timed(embed_only, asked[:5])
     bodies.clear()
+    floor_bodies.clear()
     round_trips: list[float] = []
     floor_trips: list[float] = []
     bare: list[list[float]] = [[] for _ in encoders]
@@ -91,7 +94,9 @@ def measure(port: int, floor_port: int, encoders: list, asked: list[str], rounds
             times += timed(encoder.encode_one, asked)
     client.close()
     floor.close()
-    return round_trips, [json.loads(b)["timings_ms"] for b in bodies], floor_trips, bare
+    floor_embeds = [json.loads(b)["embed_ms"] for b in floor_bodies]
+    return (round_trips, [json.loads(b)["timings_ms"] for b in bodies], floor_trips, floor_embeds,
+            bare)
 
 
 @contextmanager
@@ -126,8 +131,8 @@ def main() -> None:
     encoders = [make_encoder(args.encoder, n) for n in thread_counts]
     with running_server(index_dir, args.encoder) as (port, _, startup), \
             floor_server(args.encoder) as floor_port:
-        round_trips, stages, floor_trips, bare = measure(port, floor_port, encoders, asked,
-                                                         args.repeat)
+        round_trips, stages, floor_trips, floor_embeds, bare = measure(
+            port, floor_port, encoders, asked, args.repeat)
     reference = None
     if args.encoder == "torch":
         reference = bare[0]
@@ -148,6 +153,7 @@ def main() -> None:
     print(f"outside service    p50 {percentile(outside, 50):7.2f} ms   (round trip - server total)")
     floor_p50 = percentile(floor_trips, 50)
     print(f"floor app          p50 {floor_p50:7.2f} ms   (Flask on the same gunicorn: embed only)")
+    print(f"floor app embed    p50 {percentile(floor_embeds, 50):7.2f} ms   (its model call)")
     for n, p50 in zip(thread_counts, bare_p50):
         print(f"bare encode        p50 {p50:7.2f} ms   ({args.encoder}, {n} thread(s))")
     if reference is not None:

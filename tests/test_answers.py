@@ -187,3 +187,14 @@ def test_near_duplicates_from_other_documents_are_grouped():
                                      cand("c", "Something else entirely different here.", row=3)])
     assert [g.passage.document_id for g in grouped] == ["a", "c"]
     assert grouped[0].also_in == ["b"]
+
+
+def test_how_big_is_answered_by_a_magnitude_in_words_but_how_many_needs_a_count():
+    doc = Document(id="d", text="Russia is sending a significant number of people to support Mali.")
+    assert expected_answer("How big is the army?").kind == "size"
+    answer = ask("How big is the number of people Russia is sending to Mali?",
+                 [cand("d", doc.text)], {"d": doc})
+    assert answer is not None and "significant number" in answer.text
+    vague = Document(id="d", text="In the trade sector, many tons of fuel were delivered to Mali.")
+    assert ask("How many tons of fuel were delivered to Mali?", [cand("d", vague.text)],
+               {"d": vague}) is None

@@ -211,6 +211,24 @@ _SET_ASIDE = re.compile(r"\b(?:besides|apart from|aside from|other than|except(?
 ABSENT_WORD_SHARE = 0.1
 
 
+# "According to Diarra, ...", "in the view of the air force chief", "in Diarra's words",
+# "How did the air force chief characterize ...": these words say who speaks, not what
+# is said. The answer is usually a quote attributed by "he said", while the sentence that
+# names the speaker in full (a dateline: "..., Malian Air Force Chief of Staff Alou Boi
+# Diarra said") rarely holds it; so, like the framing words, they are not what the answer
+# must cover.
+_SPEAKER = re.compile(
+    r"\b(?:according to|in the (?:view|opinion|words) of)\s+(?P<a>[^,?;]+)"
+    r"|\bin (?P<b>[^,?;]+?)['’]s? (?:own )?(?:words|view|opinion)\b"
+    r"|\b(?:did|does|do)\s+(?P<c>[^,?;]+?)\s+(?:characteri[sz]e|describe|portray|call)\b",
+    re.IGNORECASE)
+
+
+def speaker_words(question: str) -> set[str]:
+    """The words of the question that name who speaks ("according to Diop")."""
+    return {w for m in _SPEAKER.finditer(question) for w in tokens(m.group(m.lastgroup))}
+
+
 def question_terms(question: str) -> list[str]:
     """The question's meaningful words, in order: stopwords and framing words dropped,
     and the words of its wh-phrase ("what date", "how many"), which say what kind of
@@ -223,7 +241,8 @@ def question_terms(question: str) -> list[str]:
     # "Besides military equipment, what ...?": what it sets aside is not the answer.
     question = _SET_ASIDE.sub(" ", question)
     words = [w for w in tokens(question) if w not in STOPWORDS and w not in asked]
-    return list(dict.fromkeys([w for w in words if w not in QUESTION_FRAME] or words))
+    framing = QUESTION_FRAME | speaker_words(question)
+    return list(dict.fromkeys([w for w in words if w not in framing] or words))
 
 
 def _written_as_names(question: str) -> set[str]:

@@ -45,6 +45,10 @@ _NUMBER = re.compile(
     r"(?<![\w-])\d(?:[\d,.]*\d)?(?![\w-])"
     r"|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
     r"fifty|hundreds?|thousands?|millions?|billions?|dozens?|half|quarter)\b", re.IGNORECASE)
+# "On what date / what day ...?" asks for a day: a year alone ("instituted in 2002") does
+# not answer it, a month, a weekday, a day of the month or a full date does.
+_WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+_DAY = re.compile(rf"\b(?:{_MONTHS}|{_WEEKDAYS})\b|\b\d{{4}}-\d\d-\d\d\b|\b\d{{1,2}}(?:st|nd|rd|th)\b")
 _YEAR_ONLY = re.compile(rf"{_YEAR}")
 _AFTER_MONTH = re.compile(rf"\b({_MONTHS})\s*$")
 _BEFORE_MONTH = re.compile(rf"(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTHS})\b")
@@ -143,7 +147,7 @@ def _sizes(sentence: str, places: frozenset[str] = frozenset()) -> list[str]:
 
 @dataclass(frozen=True)
 class AnswerShape:
-    kind: str                     # "date", "number", "size", "person", "place" or "name"
+    kind: str                     # "date", "day", "number", "size", "person", "place", "name"
     # The spans of that kind in a sentence, given the words its text uses as places.
     find: Callable[..., list[str]]
 
@@ -152,7 +156,8 @@ def _finder(pattern: re.Pattern) -> Callable[..., list[str]]:
     return lambda sentence, places=frozenset(): [m.group(0) for m in pattern.finditer(sentence)]
 
 
-SHAPES = {"date": AnswerShape("date", _finder(_DATE)), "number": AnswerShape("number", _counts),
+SHAPES = {"date": AnswerShape("date", _finder(_DATE)), "day": AnswerShape("day", _finder(_DAY)),
+          "number": AnswerShape("number", _counts),
           "size": AnswerShape("size", _sizes),
           "person": AnswerShape("person", _people), "name": AnswerShape("name", _names),
           "place": AnswerShape("place", _places)}
@@ -161,7 +166,8 @@ SHAPES = {"date": AnswerShape("date", _finder(_DATE)), "number": AnswerShape("nu
 # The first wh-phrase of a question says what it asks for; a later one opens a clause
 # ("What office did he hold when the army took over?" asks for an office, not a date).
 _WH = re.compile(
-    r"(?P<date>\bwhen\b|\b(?:what|which) (?:year|date|day|month)\b)"
+    r"(?P<day>\b(?:what|which) (?:date|day)\b)"
+    r"|(?P<date>\bwhen\b|\b(?:what|which) (?:year|month)\b)"
     r"|(?P<size>\bhow (?:big|large)\b)"
     r"|(?P<number>\bhow (?:many|much|long|old|far)\b(?! of\b)"
     r"|\bwhat (?:number|percentage|share)\b)"
@@ -443,7 +449,7 @@ def confidence_of(features: Mapping[str, float], coefficients: Mapping[str, floa
 # instructors"), so a missing person name is left to the confidence; dates, counts and
 # the names "which ..." asks for are crisp enough to withhold on (bench/calibrate.py:
 # withholding on "person" too caught no more unanswerable questions and refused more).
-WITHHELD_KINDS = frozenset({"date", "number", "size", "name", "place"})
+WITHHELD_KINDS = frozenset({"date", "day", "number", "size", "name", "place"})
 
 
 # "Who leads Wagner?": the word after "who" is the relation asked about, unless it is an

@@ -211,3 +211,16 @@ def test_who_speaks_is_not_what_the_answer_must_cover():
     answer = ask("What is Russia's main aim, in the view of the Malian air force chief of staff?",
                  [cand("d", doc.text)], {"d": doc}, frequencies={"russia": 90, "mali": 90})
     assert "ensure security" in answer.text
+
+
+def test_what_day_needs_a_day_and_a_year_alone_does_not_answer_it():
+    assert expected_answer("On what date did he visit?").kind == "day"
+    assert expected_answer("What year did he visit?").kind == "date"
+    year = Document(id="d", text="The national day of diplomacy was instituted in 2002.")
+    q = "On what day of the year is the national day of diplomacy celebrated?"
+    assert ask(q, [cand("d", year.text)], {"d": year}) is None
+    day = Document(id="d", text="The national day of diplomacy is celebrated on February 10.")
+    assert "February 10" in ask(q, [cand("d", day.text)], {"d": day}).text
+    # A year still answers "when" and "what year".
+    assert ask("When was the national day of diplomacy instituted?", [cand("d", year.text)],
+               {"d": year}) is not None

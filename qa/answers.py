@@ -147,7 +147,8 @@ def _sizes(sentence: str, places: frozenset[str] = frozenset()) -> list[str]:
 
 @dataclass(frozen=True)
 class AnswerShape:
-    kind: str                     # "date", "day", "number", "size", "person", "place", "name"
+    # "date", "day", "number", "size", "person", "place", "name" or "instance" ("which X")
+    kind: str
     # The spans of that kind in a sentence, given the words its text uses as places.
     find: Callable[..., list[str]]
 
@@ -160,6 +161,7 @@ SHAPES = {"date": AnswerShape("date", _finder(_DATE)), "day": AnswerShape("day",
           "number": AnswerShape("number", _counts),
           "size": AnswerShape("size", _sizes),
           "person": AnswerShape("person", _people), "name": AnswerShape("name", _names),
+          "instance": AnswerShape("instance", _names),
           "place": AnswerShape("place", _places)}
 
 
@@ -175,9 +177,11 @@ _WH = re.compile(
     r"president|minister|commander|general|politician)\b)"
     r"|(?P<place>\b(?:which|what) (?:\w+ )?(?:country|countries|nation|nations|city|cities|town|towns|"
     r"capital|region|province)\b)"
-    # "Which agency ...?" asks for a name; "In which areas ...?" need not.
-    r"|(?P<name>(?<!\bin )(?<!\bof )(?<!\bto )(?<!\bfor )(?<!\bfrom )(?<!\bat )(?<!\bon )"
-    r"(?<!\bby )(?<!\bwith )\bwhich\b|\bwhat is the name\b)"
+    r"|(?P<name>\bwhat is the name\b)"
+    # "Which agency ...?" asks for an instance of a kind, often by name; "In which areas
+    # ...?" need not.
+    r"|(?P<instance>(?<!\bin )(?<!\bof )(?<!\bto )(?<!\bfor )(?<!\bfrom )(?<!\bat )(?<!\bon )"
+    r"(?<!\bby )(?<!\bwith )\bwhich\b)"
     r"|(?P<other>\b(?:what|why|how|where|in which|of which)\b)")
 
 
@@ -337,7 +341,7 @@ class SentenceChoice:
 def _novel_match(shape: AnswerShape, sentence: str, question_words: set[str],
                  places: frozenset[str]) -> bool:
     # Inside a name, "of" and "the" say nothing; in a date, "May" is the month.
-    ignored = STOPWORDS if shape.kind in ("person", "name", "place") else frozenset()
+    ignored = STOPWORDS if shape.kind in ("person", "name", "instance", "place") else frozenset()
     for span in shape.find(sentence, places):
         if any(not _matches(w, question_words) for w in tokens(span) if w not in ignored):
             return True
@@ -452,6 +456,25 @@ def confidence_of(features: Mapping[str, float], coefficients: Mapping[str, floa
 WITHHELD_KINDS = frozenset({"date", "day", "number", "size", "name", "place"})
 
 
+# "Which areas has the crisis affected?" asks for things of a kind, which a text may give
+# as common nouns ("affects security and social and economic development"): without a
+# name, the best sentence still answers if it says most of what the question says about
+# them: the words after "which <kind>" ("has the crisis affected"), or before it when it
+# ends the question ("... ignore which facts?"). An opening clause ("Since the conflict
+# began, which ...") sets the scene, and the text may say it otherwise ("since then").
+WHICH_REST_COVERAGE = 0.75
+_WHICH_KIND = re.compile(r"\bwhich\s+\w+", re.IGNORECASE)
+
+
+def which_rest_coverage(question: str, weights: Mapping[str, float], words: set[str]) -> float:
+    """The share of what a which-question says about the things it asks for that words hold."""
+    m = _WHICH_KIND.search(question)
+    if m is None:
+        return 0.0
+    rest = set(tokens(question[m.end():])) or set(tokens(question[:m.start()]))
+    return coverage({t: w for t, w in weights.items() if t in rest}, words)
+
+
 # "Who leads Wagner?": the word after "who" is the relation asked about, unless it is an
 # auxiliary ("Who is ...?", "Who did Russia send ...?").
 _WHO_THEN = re.compile(r"\bwho\s+(\w+)", re.IGNORECASE)
@@ -467,18 +490,22 @@ def asked_relation(question: str) -> str | None:
 
 
 def withheld_because(shape: AnswerShape | None, choice: SentenceChoice,
-                     relation: str | None = None) -> str | None:
+                     relation: str | None = None, rest_covered: float = 0.0) -> str | None:
     """Why the best sentence cannot be the answer whatever its score, or None.
 
     A who / when / how-many question whose best sentence holds no person, date or count
     it does not already say is not answered by it, however close the topic: these are
     the questions a corpus nearly answers ("When was Gromyko appointed?" against a text
-    that names him but never says when).
+    that names him but never says when). ``relation`` is the verb a who-question asks
+    about, ``rest_covered`` the share of what a which-question says that the sentence holds.
     """
     if choice.non_answer:
         return "the text says the answer is not given"
     if shape is not None and shape.kind in WITHHELD_KINDS and not choice.shape_found:
         return f"no {shape.kind} in the best sentence"
+    if (shape is not None and shape.kind == "instance" and not choice.shape_found
+            and rest_covered < WHICH_REST_COVERAGE):
+        return "neither a name nor most of what the question says in the best sentence"
     # A who-question answered by a description ("stopped by the rest of the army") still
     # states the relation asked about; a sentence with neither a person nor the relation
     # only shares the question's topic ("Who leads Wagner?" against one that names Wagner).
@@ -520,7 +547,8 @@ def assess(question: str, candidates: Sequence[Candidate], weights: Mapping[str,
     sentences = pick_sentences(choices, weights)
     features = answer_features(candidates, sentences[0], weights)
     return Assessment(sentences, features, confidence_of(features),
-                      withheld_because(shape, sentences[0], asked_relation(question)))
+                      withheld_because(shape, sentences[0], asked_relation(question),
+                                       which_rest_coverage(question, weights, sentences[0].words)))
 
 
 def build_answer(question: str, candidates: Sequence[Candidate], documents: dict[str, Document],

@@ -28,7 +28,8 @@ def test_expected_answer_shapes():
     assert expected_answer("When was MINUSMA established?").kind == "date"
     assert expected_answer("How many troops were sent?").kind == "number"
     assert expected_answer("Who is the ambassador?").kind == "person"
-    assert expected_answer("Which agency reported it?").kind == "name"
+    assert expected_answer("Which agency reported it?").kind == "instance"
+    assert expected_answer("What is the name of the agency?").kind == "name"
     assert expected_answer("In which areas do they cooperate?") is None
     assert expected_answer("How much of the territory was regained?") is None
     assert expected_answer("Why did it happen?") is None
@@ -224,3 +225,18 @@ def test_what_day_needs_a_day_and_a_year_alone_does_not_answer_it():
     # A year still answers "when" and "what year".
     assert ask("When was the national day of diplomacy instituted?", [cand("d", year.text)],
                {"d": year}) is not None
+
+
+def test_which_is_answered_without_a_name_by_a_sentence_that_says_what_the_question_does():
+    q = "Since the conflict began, which areas has the crisis mainly affected?"
+    said = Document(id="d", text="Since then, the country has been gripped by a crisis that "
+                                 "mostly affects security and economic development.")
+    answer = ask(q, [cand("d", said.text)], {"d": said})
+    assert answer is not None and "security and economic development" in answer.text
+    # A sentence that only shares the topic is still withheld without a name.
+    topic = Document(id="d", text="Since the conflict began, the crisis has been reported on.")
+    assert ask(q, [cand("d", topic.text)], {"d": topic}) is None
+    # "What is the name ...?" needs a name whatever the sentence says.
+    named = Document(id="d", text="The agency that reported the crisis is named in the report.")
+    assert ask("What is the name of the agency that reported the crisis?",
+               [cand("d", named.text)], {"d": named}) is None

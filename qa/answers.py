@@ -38,8 +38,20 @@ _MONTHS = ("January|February|March|April|May|June|July|August|September|October|
            "December")
 _YEAR = r"\b(1[5-9]\d\d|20\d\d)s?\b"
 # A time said in words counts too: "long ago, in the days of the Soviet Union".
+# So does an older year where the text marks it as one: after a preposition of time ("in
+# 1186", "until 1279"; not before a counted noun: "in 300 cases"), in brackets after a
+# name ("Jochi (1185–1226)"), with an era ("11,600 BP", "44 BC"), or a century ("the
+# mid-18th century").
+_MARKED_YEAR = (r"\b(?i:in|since|until|till|by|before|after|from|around|circa|c\.)\s+\d{3,4}\b"
+                r"(?!\s+(?:[a-z]+s|people|percent|per)\b)"
+                r"|\(\d{3,4}(?:\s*[–-]\s*\d{3,4})?\)"
+                r"|\b\d[\d,]*\s*(?:BP|BC|BCE|AD|CE)\b"
+                r"|\b(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|"
+                r"eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|"
+                r"seventeenth|eighteenth|nineteenth|twentieth|twenty-first)[- ]century\b")
 _DATE = re.compile(rf"{_YEAR}|\b({_MONTHS})\b|\b\d{{4}}-\d\d-\d\d\b"
-                   r"|\b(?:in|during) the (?:days|time|times|era|reign) of\b|\b\w+ ago\b")
+                   r"|\b(?:in|during) the (?:days|time|times|era|reign) of\b|\b\w+ ago\b"
+                   rf"|{_MARKED_YEAR}")
 # A count: digits, or a number word; years and days of a month are dates, not counts.
 _NUMBER = re.compile(
     r"(?<![\w-])\d(?:[\d,.]*\d)?(?![\w-])"

@@ -240,3 +240,15 @@ def test_which_is_answered_without_a_name_by_a_sentence_that_says_what_the_quest
     named = Document(id="d", text="The agency that reported the crisis is named in the report.")
     assert ask("What is the name of the agency that reported the crisis?",
                [cand("d", named.text)], {"d": named}) is None
+
+
+def test_an_older_year_counts_as_a_date_where_the_text_marks_it_as_one():
+    date = expected_answer("When?")
+    assert date.find("In 1186, he was elected khan.") == ["In 1186"]
+    assert date.find("Jochi (1185–1226) was born.") == ["(1185–1226)"]
+    assert date.find("About 9000 BP it was forested; it began in the mid-18th century.") == [
+        "9000 BP", "18th century"]
+    # A number before a counted noun is a count, not a year.
+    assert date.find("It happened in 300 cases.") == []
+    doc = Document(id="d", text="Intro line here. In 1186, Temujin was elected khan of the Mongols.")
+    assert "1186" in ask("When was Temujin elected khan?", [cand("d", doc.text)], {"d": doc}).text

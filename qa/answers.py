@@ -37,26 +37,31 @@ EXTRA_SENTENCE_COVERAGE = 0.5  # a further sentence must cover this much of the 
 _MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|"
            "December")
 _YEAR = r"\b(1[5-9]\d\d|20\d\d)s?\b"
-# A time said in words counts too: "long ago, in the days of the Soviet Union".
-# So does an older year where the text marks it as one: after a preposition of time ("in
+# A number before a counted noun ("2000 guests", "300 cases") is a count, not a year.
+_COUNTED = r"\s+(?:[a-z]+s|people|men|women|children|staff|personnel|percent|per)\b"
+# An older year counts as a date where the text marks it as one: after a preposition of time ("in
 # 1186", "until 1279"; not before a counted noun: "in 300 cases"), in brackets after a
 # name ("Jochi (1185–1226)"), with an era ("11,600 BP", "44 BC"), or a century ("the
 # mid-18th century").
 _MARKED_YEAR = (r"\b(?i:in|since|until|till|by|before|after|from|around|circa|c\.)\s+\d{3,4}\b"
-                r"(?!\s+(?:[a-z]+s|people|percent|per)\b)"
+                rf"(?!{_COUNTED})"
                 r"|\(\d{3,4}(?:\s*[–-]\s*\d{3,4})?\)"
                 r"|\b\d[\d,]*\s*(?:BP|BC|BCE|AD|CE)\b"
                 r"|\b(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|"
                 r"eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|"
                 r"seventeenth|eighteenth|nineteenth|twentieth|twenty-first)[- ]century\b")
+# A time said in words counts too: "long ago, in the days of the Soviet Union".
 _DATE = re.compile(rf"{_YEAR}|\b({_MONTHS})\b|\b\d{{4}}-\d\d-\d\d\b"
                    r"|\b(?:in|during) the (?:days|time|times|era|reign) of\b|\b\w+ ago\b"
                    rf"|{_MARKED_YEAR}")
 # A count: digits, or a number word; years and days of a month are dates, not counts.
+# A range ("27-30%") is a count too, and so are "twice" (two times) and "none" (zero).
 _NUMBER = re.compile(
-    r"(?<![\w-])\d(?:[\d,.]*\d)?(?![\w-])"
+    r"(?<![\w-])\d(?:[\d,.]*\d)?(?:\s*[–-]\s*\d(?:[\d,.]*\d)?)?(?![\w-])"
     r"|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
-    r"fifty|hundreds?|thousands?|millions?|billions?|dozens?|half|quarter)\b", re.IGNORECASE)
+    r"fifty|hundreds?|thousands?|millions?|billions?|dozens?|half|quarter|twice|thrice|none)\b",
+    re.IGNORECASE)
+_COUNTED_NOUN = re.compile(_COUNTED)
 # "On what date / what day ...?" asks for a day: a year alone ("instituted in 2002") does
 # not answer it, a month, a weekday, a day of the month or a full date does.
 _WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
@@ -138,7 +143,8 @@ def _people(sentence: str, places: frozenset[str] = frozenset()) -> list[str]:
 def _counts(sentence: str, places: frozenset[str] = frozenset()) -> list[str]:
     found = []
     for m in _NUMBER.finditer(sentence):
-        if (_YEAR_ONLY.fullmatch(m.group(0)) or _AFTER_MONTH.search(sentence, 0, m.start())
+        if ((_YEAR_ONLY.fullmatch(m.group(0)) and not _COUNTED_NOUN.match(sentence, m.end()))
+                or _AFTER_MONTH.search(sentence, 0, m.start())
                 or _BEFORE_MONTH.match(sentence, m.end())):
             continue
         found.append(m.group(0))

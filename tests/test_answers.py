@@ -252,3 +252,14 @@ def test_an_older_year_counts_as_a_date_where_the_text_marks_it_as_one():
     assert date.find("It happened in 300 cases.") == []
     doc = Document(id="d", text="Intro line here. In 1186, Temujin was elected khan of the Mongols.")
     assert "1186" in ask("When was Temujin elected khan?", [cand("d", doc.text)], {"d": doc}).text
+
+
+def test_counts_include_ranges_twice_none_and_a_year_shaped_number_before_its_noun():
+    number = expected_answer("How many?")
+    assert number.find("Its efficiency reaches some 27-30% on high-pressure engines.") == ["27-30"]
+    assert number.find("They won the cup twice; none of the others did.") == ["twice", "none"]
+    assert number.find("A dinner attended by 2000 guests in 1999.") == ["2000"]
+    doc = Document(id="d", text="Intro line here. The opening was celebrated with a dinner "
+                                "attended by 2000 guests.")
+    assert "2000 guests" in ask("How many guests attended the dinner?", [cand("d", doc.text)],
+                                {"d": doc}).text

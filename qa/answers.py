@@ -38,14 +38,35 @@ EXTRA_SENTENCE_COVERAGE = 0.5  # a further sentence must cover this much of the 
 _MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|"
            "December")
 _YEAR = r"\b(1[5-9]\d\d|20\d\d)s?\b"
+# A number before a counted noun ("2000 guests", "300 cases") is a count, not a year.
+_COUNTED = r"\s+(?:[a-z]+s|people|men|women|children|staff|personnel|percent|per)\b"
+# An older year counts as a date where the text marks it as one: after a preposition of time ("in
+# 1186", "until 1279"; not before a counted noun: "in 300 cases"), in brackets after a
+# name ("Jochi (1185–1226)"), with an era ("11,600 BP", "44 BC"), or a century ("the
+# mid-18th century").
+_MARKED_YEAR = (r"\b(?i:in|since|until|till|by|before|after|from|around|circa|c\.)\s+\d{3,4}\b"
+                rf"(?!{_COUNTED})"
+                r"|\(\d{3,4}(?:\s*[–-]\s*\d{3,4})?\)"
+                r"|\b\d[\d,]*\s*(?:BP|BC|BCE|AD|CE)\b"
+                r"|\b(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|"
+                r"eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|"
+                r"seventeenth|eighteenth|nineteenth|twentieth|twenty-first)[- ]century\b")
 # A time said in words counts too: "long ago, in the days of the Soviet Union".
 _DATE = re.compile(rf"{_YEAR}|\b({_MONTHS})\b|\b\d{{4}}-\d\d-\d\d\b"
-                   r"|\b(?:in|during) the (?:days|time|times|era|reign) of\b|\b\w+ ago\b")
+                   r"|\b(?:in|during) the (?:days|time|times|era|reign) of\b|\b\w+ ago\b"
+                   rf"|{_MARKED_YEAR}")
 # A count: digits, or a number word; years and days of a month are dates, not counts.
+# A range ("27-30%") is a count too, and so are "twice" (two times) and "none" (zero).
 _NUMBER = re.compile(
-    r"(?<![\w-])\d(?:[\d,.]*\d)?(?![\w-])"
+    r"(?<![\w-])\d(?:[\d,.]*\d)?(?:\s*[–-]\s*\d(?:[\d,.]*\d)?)?(?![\w-])"
     r"|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
-    r"fifty|hundreds?|thousands?|millions?|billions?|dozens?|half|quarter)\b", re.IGNORECASE)
+    r"fifty|hundreds?|thousands?|millions?|billions?|dozens?|half|quarter|twice|thrice|none)\b",
+    re.IGNORECASE)
+_COUNTED_NOUN = re.compile(_COUNTED)
+# "On what date / what day ...?" asks for a day: a year alone ("instituted in 2002") does
+# not answer it, a month, a weekday, a day of the month or a full date does.
+_WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+_DAY = re.compile(rf"\b(?:{_MONTHS}|{_WEEKDAYS})\b|\b\d{{4}}-\d\d-\d\d\b|\b\d{{1,2}}(?:st|nd|rd|th)\b")
 _YEAR_ONLY = re.compile(rf"{_YEAR}")
 _AFTER_MONTH = re.compile(rf"\b({_MONTHS})\s*$")
 _BEFORE_MONTH = re.compile(rf"(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTHS})\b")
@@ -123,16 +144,30 @@ def _people(sentence: str, places: frozenset[str] = frozenset()) -> list[str]:
 def _counts(sentence: str, places: frozenset[str] = frozenset()) -> list[str]:
     found = []
     for m in _NUMBER.finditer(sentence):
-        if (_YEAR_ONLY.fullmatch(m.group(0)) or _AFTER_MONTH.search(sentence, 0, m.start())
+        if ((_YEAR_ONLY.fullmatch(m.group(0)) and not _COUNTED_NOUN.match(sentence, m.end()))
+                or _AFTER_MONTH.search(sentence, 0, m.start())
                 or _BEFORE_MONTH.match(sentence, m.end())):
             continue
         found.append(m.group(0))
     return found
 
 
+# "How big is the number of people sent?" asks for a magnitude, which a text gives as a
+# count or in words ("a significant number"); "how many" asks for the count itself, and
+# "many tons" does not answer it.
+_MAGNITUDE = re.compile(r"\b(?:significant|considerable|substantial|large|big|huge|vast|massive|"
+                        r"enormous|great|small|tiny|modest|limited|sizeable|sizable)\b",
+                        re.IGNORECASE)
+
+
+def _sizes(sentence: str, places: frozenset[str] = frozenset()) -> list[str]:
+    return _counts(sentence) + [m.group(0) for m in _MAGNITUDE.finditer(sentence)]
+
+
 @dataclass(frozen=True)
 class AnswerShape:
-    kind: str                     # "date", "number", "person", "place" or "name"
+    # "date", "day", "number", "size", "person", "place", "name" or "instance" ("which X")
+    kind: str
     # The spans of that kind in a sentence, given the words its text uses as places.
     find: Callable[..., list[str]]
 
@@ -141,24 +176,31 @@ def _finder(pattern: re.Pattern) -> Callable[..., list[str]]:
     return lambda sentence, places=frozenset(): [m.group(0) for m in pattern.finditer(sentence)]
 
 
-SHAPES = {"date": AnswerShape("date", _finder(_DATE)), "number": AnswerShape("number", _counts),
+SHAPES = {"date": AnswerShape("date", _finder(_DATE)), "day": AnswerShape("day", _finder(_DAY)),
+          "number": AnswerShape("number", _counts),
+          "size": AnswerShape("size", _sizes),
           "person": AnswerShape("person", _people), "name": AnswerShape("name", _names),
+          "instance": AnswerShape("instance", _names),
           "place": AnswerShape("place", _places)}
 
 
 # The first wh-phrase of a question says what it asks for; a later one opens a clause
 # ("What office did he hold when the army took over?" asks for an office, not a date).
 _WH = re.compile(
-    r"(?P<date>\bwhen\b|\b(?:what|which) (?:year|date|day|month)\b)"
-    r"|(?P<number>\bhow (?:many|much|long|old|far|big|large)\b(?! of\b)"
+    r"(?P<day>\b(?:what|which) (?:date|day)\b)"
+    r"|(?P<date>\bwhen\b|\b(?:what|which) (?:year|month)\b)"
+    r"|(?P<size>\bhow (?:big|large)\b)"
+    r"|(?P<number>\bhow (?:many|much|long|old|far)\b(?! of\b)"
     r"|\bwhat (?:number|percentage|share)\b)"
     r"|(?P<person>\bwho(?:m|se)?\b|\bwhich (?:\w+ )?(?:person|man|woman|official|officer|leader|"
     r"president|minister|commander|general|politician)\b)"
     r"|(?P<place>\b(?:which|what) (?:\w+ )?(?:country|countries|nation|nations|city|cities|town|towns|"
     r"capital|region|province)\b)"
-    # "Which agency ...?" asks for a name; "In which areas ...?" need not.
-    r"|(?P<name>(?<!\bin )(?<!\bof )(?<!\bto )(?<!\bfor )(?<!\bfrom )(?<!\bat )(?<!\bon )"
-    r"(?<!\bby )(?<!\bwith )\bwhich\b|\bwhat is the name\b)"
+    r"|(?P<name>\bwhat is the name\b)"
+    # "Which agency ...?" asks for an instance of a kind, often by name; "In which areas
+    # ...?" need not.
+    r"|(?P<instance>(?<!\bin )(?<!\bof )(?<!\bto )(?<!\bfor )(?<!\bfrom )(?<!\bat )(?<!\bon )"
+    r"(?<!\bby )(?<!\bwith )\bwhich\b)"
     r"|(?P<other>\b(?:what|why|how|where|in which|of which)\b)")
 
 
@@ -198,6 +240,24 @@ _SET_ASIDE = re.compile(r"\b(?:besides|apart from|aside from|other than|except(?
 ABSENT_WORD_SHARE = 0.1
 
 
+# "According to Diarra, ...", "in the view of the air force chief", "in Diarra's words",
+# "How did the air force chief characterize ...": these words say who speaks, not what
+# is said. The answer is usually a quote attributed by "he said", while the sentence that
+# names the speaker in full (a dateline: "..., Malian Air Force Chief of Staff Alou Boi
+# Diarra said") rarely holds it; so, like the framing words, they are not what the answer
+# must cover.
+_SPEAKER = re.compile(
+    r"\b(?:according to|in the (?:view|opinion|words) of)\s+(?P<a>[^,?;]+)"
+    r"|\bin (?P<b>[^,?;]+?)['’]s? (?:own )?(?:words|view|opinion)\b"
+    r"|\b(?:did|does|do)\s+(?P<c>[^,?;]+?)\s+(?:characteri[sz]e|describe|portray|call)\b",
+    re.IGNORECASE)
+
+
+def speaker_words(question: str) -> set[str]:
+    """The words of the question that name who speaks ("according to Diop")."""
+    return {w for m in _SPEAKER.finditer(question) for w in tokens(m.group(m.lastgroup))}
+
+
 def question_terms(question: str) -> list[str]:
     """The question's meaningful words, in order: stopwords and framing words dropped,
     and the words of its wh-phrase ("what date", "how many"), which say what kind of
@@ -210,7 +270,8 @@ def question_terms(question: str) -> list[str]:
     # "Besides military equipment, what ...?": what it sets aside is not the answer.
     question = _SET_ASIDE.sub(" ", question)
     words = [w for w in tokens(question) if w not in STOPWORDS and w not in asked]
-    return list(dict.fromkeys([w for w in words if w not in QUESTION_FRAME] or words))
+    framing = QUESTION_FRAME | speaker_words(question)
+    return list(dict.fromkeys([w for w in words if w not in framing] or words))
 
 
 def _written_as_names(question: str) -> set[str]:
@@ -312,7 +373,7 @@ class SentenceChoice:
 def _novel_match(shape: AnswerShape, sentence: str, question_words: set[str],
                  places: frozenset[str]) -> bool:
     # Inside a name, "of" and "the" say nothing; in a date, "May" is the month.
-    ignored = STOPWORDS if shape.kind in ("person", "name", "place") else frozenset()
+    ignored = STOPWORDS if shape.kind in ("person", "name", "instance", "place") else frozenset()
     for span in shape.find(sentence, places):
         if any(not _matches(w, question_words) for w in tokens(span) if w not in ignored):
             return True
@@ -423,7 +484,26 @@ def confidence_of(features: Mapping[str, float], coefficients: Mapping[str, floa
 # instructors"), so a missing person name is left to the confidence; dates, counts and
 # the names "which ..." asks for are crisp enough to withhold on (bench/calibrate.py:
 # withholding on "person" too caught no more unanswerable questions and refused more).
-WITHHELD_KINDS = frozenset({"date", "number", "name", "place"})
+WITHHELD_KINDS = frozenset({"date", "day", "number", "size", "name", "place"})
+
+
+# "Which areas has the crisis affected?" asks for things of a kind, which a text may give
+# as common nouns ("affects security and social and economic development"): without a
+# name, the best sentence still answers if it says most of what the question says about
+# them: the words after "which <kind>" ("has the crisis affected"), or before it when it
+# ends the question ("... ignore which facts?"). An opening clause ("Since the conflict
+# began, which ...") sets the scene, and the text may say it otherwise ("since then").
+WHICH_REST_COVERAGE = 0.75
+_WHICH_KIND = re.compile(r"\bwhich\s+\w+", re.IGNORECASE)
+
+
+def which_rest_coverage(question: str, weights: Mapping[str, float], words: set[str]) -> float:
+    """The share of what a which-question says about the things it asks for that words hold."""
+    m = _WHICH_KIND.search(question)
+    if m is None:
+        return 0.0
+    rest = set(tokens(question[m.end():])) or set(tokens(question[:m.start()]))
+    return coverage({t: w for t, w in weights.items() if t in rest}, words)
 
 
 # "Who leads Wagner?": the word after "who" is the relation asked about, unless it is an
@@ -441,18 +521,22 @@ def asked_relation(question: str) -> str | None:
 
 
 def withheld_because(shape: AnswerShape | None, choice: SentenceChoice,
-                     relation: str | None = None) -> str | None:
+                     relation: str | None = None, rest_covered: float = 0.0) -> str | None:
     """Why the best sentence cannot be the answer whatever its score, or None.
 
     A who / when / how-many question whose best sentence holds no person, date or count
     it does not already say is not answered by it, however close the topic: these are
     the questions a corpus nearly answers ("When was Gromyko appointed?" against a text
-    that names him but never says when).
+    that names him but never says when). ``relation`` is the verb a who-question asks
+    about, ``rest_covered`` the share of what a which-question says that the sentence holds.
     """
     if choice.non_answer:
         return "the text says the answer is not given"
     if shape is not None and shape.kind in WITHHELD_KINDS and not choice.shape_found:
         return f"no {shape.kind} in the best sentence"
+    if (shape is not None and shape.kind == "instance" and not choice.shape_found
+            and rest_covered < WHICH_REST_COVERAGE):
+        return "neither a name nor most of what the question says in the best sentence"
     # A who-question answered by a description ("stopped by the rest of the army") still
     # states the relation asked about; a sentence with neither a person nor the relation
     # only shares the question's topic ("Who leads Wagner?" against one that names Wagner).
@@ -494,7 +578,8 @@ def assess(question: str, candidates: Sequence[Candidate], weights: Mapping[str,
     sentences = pick_sentences(choices, weights)
     features = answer_features(candidates, sentences[0], weights)
     return Assessment(sentences, features, confidence_of(features),
-                      withheld_because(shape, sentences[0], asked_relation(question)))
+                      withheld_because(shape, sentences[0], asked_relation(question),
+                                       which_rest_coverage(question, weights, sentences[0].words)))
 
 
 def build_answer(question: str, candidates: Sequence[Candidate], documents: dict[str, Document],

@@ -200,6 +200,8 @@ def test_what_is_read_from_a_passage_is_remembered_and_cannot_be_changed_by_a_ca
                                                     "They arrived in 2022."]
     assert all(isinstance(words, frozenset) for *_, words in sentences)
     assert sentences[0][2] >= {"mali", "receiv", "helicopter"}
+
+
 def test_how_big_is_answered_by_a_magnitude_in_words_but_how_many_needs_a_count():
     doc = Document(id="d", text="Russia is sending a significant number of people to support Mali.")
     assert expected_answer("How big is the army?").kind == "size"

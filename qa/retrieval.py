@@ -56,21 +56,27 @@ def candidate_count(k: int) -> int:
 
 def lexical_candidates(store: Store, query: str, k: int,
                        allowed_documents: Sequence[str] | None = None) -> list[tuple[int, float]]:
-    """The lexical half of ``retrieve``: it needs no query vector, so it can run while the
-    question is being embedded."""
+    """The lexical candidates: (row, bm25) best first. It needs no query vector, so it can
+    run while the question is being embedded."""
     return store.lexical_search(query, candidate_count(k), allowed_documents)
 
 
-def retrieve(store: Store, vectors: VectorIndex, query_vector: np.ndarray, k: int,
-             lexical: Sequence[tuple[int, float]],
-             allowed_documents: Sequence[str] | None = None) -> list[Candidate]:
-    """The ``k`` best passages, near-duplicates grouped, best first; ``lexical`` is what
-    ``lexical_candidates`` found for the same query, ``k`` and documents."""
+def dense_candidates(store: Store, vectors: VectorIndex, query_vector: np.ndarray, k: int,
+                     allowed_documents: Sequence[str] | None = None) -> list[tuple[int, float]]:
+    """The dense candidates: (row, cosine) best first. It needs no lexical result, so at a
+    million passages it runs while the lexical search ends (both leave Python's lock)."""
     allowed_rows = None
     if allowed_documents is not None:
         allowed_rows = store.row_ids_of_documents(list(allowed_documents))
+    return vectors.search(query_vector, candidate_count(k), allowed_rows)
+
+
+def ranked_candidates(store: Store, dense: Sequence[tuple[int, float]],
+                      lexical: Sequence[tuple[int, float]], k: int) -> list[Candidate]:
+    """The ``k`` best passages of the two candidate lists (``dense_candidates`` and
+    ``lexical_candidates`` of one query, ``k`` and filter), fused, near-duplicates
+    grouped, best first."""
     n = candidate_count(k)
-    dense = vectors.search(query_vector, n, allowed_rows)
     dense_rank = {row: i for i, (row, _) in enumerate(dense)}
     dense_score = dict(dense)
     lexical_rank = {row: i for i, (row, _) in enumerate(lexical)}

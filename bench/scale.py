@@ -35,8 +35,9 @@ import faiss  # noqa: E402
 
 import scale_corpus  # noqa: E402
 from serving import free_port, start_server, wait_healthy  # noqa: E402
-from embeddings import VectorIndex  # noqa: E402
+from embeddings import BACKENDS, VectorIndex  # noqa: E402
 from embeddings.index import _one_thread  # noqa: E402
+from qa.config import Settings  # noqa: E402
 from qa.service import Snapshot  # noqa: E402
 from qa.store import DB_NAME, VECTORS_NAME, Store, current_generation  # noqa: E402
 
@@ -246,14 +247,13 @@ def loading_section(gen: Path, index_dir: Path) -> None:
 # -- over HTTP -------------------------------------------------------------------------
 
 class Server:
-    """``qa serve`` (gunicorn) on a free port, as a subprocess, on the torch encoder: the
-    generated index's vectors come from sentence-transformers (bench/scale_corpus.py)."""
+    """``qa serve`` (gunicorn) on a free port, as a subprocess, with ``encoder``."""
 
-    def __init__(self, index_dir: Path):
+    def __init__(self, index_dir: Path, encoder: str):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         started = time.perf_counter()
-        self.process = start_server(index_dir, "torch", self.port)
+        self.process = start_server(index_dir, encoder, self.port)
         self.startup_s = wait_healthy(self.port, self.process) - started
 
     def ask(self, question: str) -> float:
@@ -284,13 +284,13 @@ class Server:
         self.process.wait(timeout=30)
 
 
-def http_section(index_dir: Path, seeds_dir: Path, questions: int) -> None:
-    print("\nPOST /api/ask over HTTP, production server (gunicorn), one client")
+def http_section(index_dir: Path, seeds_dir: Path, questions: int, encoder: str) -> None:
+    print(f"\nPOST /api/ask over HTTP, production server (gunicorn), one client, {encoder}")
     texts = question_texts(("seeds",)) + question_texts(("xquad_en",))[:max(0, questions - 48)]
     servers = {}
     try:
         for label, d in (("seeds", seeds_dir), ("1M", index_dir)):
-            servers[label] = Server(d)
+            servers[label] = Server(d, encoder)
             line(f"start-up to healthy /api/health, {label}", f"{servers[label].startup_s:.2f} s")
         for server in servers.values():
             for q in texts[:5]:
@@ -324,6 +324,9 @@ def main(argv=None) -> int:
     parser.add_argument("--index-dir", type=Path, default=scale_corpus.WORK / "index-1m")
     parser.add_argument("--compare", action="store_true", help="also build IVF-SQ8 and HNSW at 1M")
     parser.add_argument("--questions", type=int, default=120, help="questions asked over HTTP")
+    parser.add_argument("--encoder", choices=BACKENDS, default=Settings().encoder,
+                        help="the servers' encoder (the vectors of the 1M index are the "
+                             "reference model's; the costs do not depend on their values)")
     parser.add_argument("--skip", default="", help="comma-separated sections to skip: vectors,lexical,loading,http")
     args = parser.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
@@ -349,7 +352,7 @@ def main(argv=None) -> int:
     if "lexical" not in skip:
         lexical_section(gen, current_generation(seeds_dir))
     if "http" not in skip:
-        http_section(args.index_dir, seeds_dir, args.questions)
+        http_section(args.index_dir, seeds_dir, args.questions, args.encoder)
     print(f"\npeak RSS of this script: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     return 0
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 
-from qa import cli
+import qa.service
+
+from qa import cli, retrieval
 from qa.app import create_app
 from qa.metrics import MULTIPROC_ENV
 from qa.server import gunicorn_server
@@ -59,3 +62,21 @@ def test_each_worker_process_gets_its_own_threads_beside_the_model(service, monk
     worker_pool = service._beside_model()
     assert worker_pool is not master_pool and service._beside_model() is worker_pool
     assert service.ask("Who is the Russian ambassador to Mali?").passages
+
+
+def test_the_lexical_search_runs_beside_the_model_only_on_a_large_index(service, monkeypatch):
+    # On a small index the hand-off to another thread costs more than the search.
+    threads = []
+    search = retrieval.lexical_candidates
+
+    def recording(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return search(*args, **kwargs)
+
+    monkeypatch.setattr(retrieval, "lexical_candidates", recording)
+    small = service.ask("Who is the Russian ambassador to Mali?")
+    monkeypatch.setattr(qa.service, "LEXICAL_BESIDE_MODEL_FROM", 1)  # the seeds count as large
+    large = service.ask("Who is the Russian ambassador to Mali?")
+    assert threads[0] == threading.current_thread().name
+    assert threads[1].startswith("beside-model")
+    assert [h.passage_id for h in small.passages] == [h.passage_id for h in large.passages]

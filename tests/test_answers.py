@@ -1,5 +1,6 @@
 import pytest
 from qa.answers import (SentenceChoice, _sentences_and_words, build_answer, coverage, expected_answer,
+                        names_the_doer,
                         places_in, question_terms, question_weights, verified_citation)
 from qa.models import Document
 from qa.retrieval import DENSE_WEIGHT, Candidate, fuse, group_near_duplicates, shingles
@@ -275,3 +276,23 @@ def test_counts_include_ranges_twice_none_and_a_year_shaped_number_before_its_no
                                 "attended by 2000 guests.")
     assert "2000 guests" in ask("How many guests attended the dinner?", [cand("d", doc.text)],
                                 {"d": doc}).text
+
+
+def test_a_who_question_is_answered_by_its_verb_in_the_passive_with_by():
+    assert names_the_doer("stopped", "A group attempted a coup but were stopped by the rest of the army.")
+    assert names_the_doer("designed", "The new logo was designed by a firm in Paris.")
+    # Another verb's doer, or a "by" that is not after the verb, is not the answer.
+    assert not names_the_doer("leads", "The company was founded by Dmitry Utkin.")
+    assert not names_the_doer("stopped", "The convoy stopped near the river and left by noon.")
+    assert not names_the_doer(None, "It was stopped by the army.")
+    # The sentence that names the doer is answered with more confidence than the same
+    # sentence without it.
+    q = "Who stopped the soldiers who attempted the coup?"
+    said = "The soldiers who attempted the coup were stopped by the rest of the army."
+    unsaid = "The soldiers who attempted the coup were stopped in the end, officials said."
+    confidence = {}
+    for text in (said, unsaid):
+        doc = Document(id="d", text=text)
+        answer = ask(q, [cand("d", text, dense=0.55)], {"d": doc})
+        confidence[text] = answer.confidence if answer else 0.0
+    assert confidence[said] > confidence[unsaid]

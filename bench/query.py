@@ -37,8 +37,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from floor_app import EMBED_PATH
-from serving import (ROOT, SEEDS, WORK, Client, ensure_index, free_port, percentile, qa_env,
-                     questions, running_server, start_process, stop_server, wait_healthy)
+from serving import (ROOT, SEEDS, WORK, Client, ensure_index, percentile, qa_env, questions,
+                     running, running_server)
 
 from embeddings import BACKENDS, create_encoder
 from qa.config import Settings
@@ -102,14 +102,10 @@ def measure(port: int, floor_port: int, encoders: list, asked: list[str], rounds
 @contextmanager
 def floor_server(encoder: str):
     """bench/floor_app.py on a free port, as `qa serve` would run with this encoder."""
-    port = free_port()
-    process = start_process([sys.executable, str(Path(__file__).with_name("floor_app.py")),
-                             str(port)], qa_env(encoder, PYTHONPATH=str(ROOT)))
-    try:
-        wait_healthy(port, process)
+    app = str(Path(__file__).with_name("floor_app.py"))
+    with running(lambda port: [sys.executable, app, str(port)],
+                 qa_env(encoder, PYTHONPATH=str(ROOT))) as (port, _, _):
         yield port
-    finally:
-        stop_server(process)
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ import time
 from collections import deque
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "eval"
@@ -99,9 +100,18 @@ def start_process(command: list[str], env: dict[str, str]) -> subprocess.Popen:
 @contextmanager
 def running_server(index_dir: Path, encoder: str, **env: str):
     """`qa serve` on a free port; yields (port, process, seconds until /api/health was 200)."""
+    with running(lambda port: [QA, "serve", "--index-dir", str(index_dir), "--port", str(port)],
+                 qa_env(encoder, **env)) as served:
+        yield served
+
+
+@contextmanager
+def running(command_for_port: Callable[[int], list[str]], env: dict[str, str]):
+    """A server started by ``command_for_port(port)`` on a free port, stopped on leaving;
+    yields (port, process, seconds until its /api/health was 200)."""
     port = free_port()
     started = time.perf_counter()
-    process = start_server(index_dir, encoder, port, **env)
+    process = start_process(command_for_port(port), env)
     try:
         healthy = wait_healthy(port, process)
         yield port, process, healthy - started

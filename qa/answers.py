@@ -592,11 +592,12 @@ def assess(question: str, candidates: Sequence[Candidate], weights: Mapping[str,
     if not candidates or not choices:
         return Assessment([], None, 0.0, "nothing retrieved")
     sentences = pick_sentences(choices, weights)
-    # The verb a who-question asks about; no other question has a doer to name.
-    relation = asked_relation(question) if shape is not None and shape.kind == "person" else None
-    features = answer_features(candidates, sentences[0], weights, relation)
+    relation = asked_relation(question)
+    # Only a who-question has a doer to name.
+    doer = relation if shape is not None and shape.kind == "person" else None
+    features = answer_features(candidates, sentences[0], weights, doer)
     return Assessment(sentences, features, confidence_of(features),
-                      withheld_because(shape, sentences[0], asked_relation(question),
+                      withheld_because(shape, sentences[0], relation,
                                        which_rest_coverage(question, weights, sentences[0].words)))
 
 

@@ -196,7 +196,7 @@ def _locations(sentence: str, places: frozenset[str] = frozenset()) -> list[str]
 @dataclass(frozen=True)
 class AnswerShape:
     # "date", "day", "number", "size", "person", "named_person" ("which official"), "place",
-    # "name" or "instance" ("which X")
+    # "location" ("where"), "name" or "instance" ("which X")
     kind: str
     # The spans of that kind in a sentence, given the words its text uses as places.
     find: Callable[..., list[str]]
@@ -406,12 +406,14 @@ class SentenceChoice:
     words: frozenset[str] = frozenset()
 
 
+_NAMED_KINDS = frozenset({"person", "named_person", "name", "instance", "place", "location"})
+
+
 def _novel_match(shape: AnswerShape, sentence: str, question_words: set[str],
                  places: frozenset[str]) -> bool:
-    # Inside a name, "of" and "the" say nothing; in a date, "May" is the month.
-    ignored = (STOPWORDS if shape.kind in ("person", "named_person", "name", "instance", "place",
-                                        "location")
-               else frozenset())
+    # Inside a name or a phrase of place, "of" and "the" say nothing; in a date, "May" is
+    # the month.
+    ignored = STOPWORDS if shape.kind in _NAMED_KINDS else frozenset()
     for span in shape.find(sentence, places):
         if any(not _matches(w, question_words) for w in tokens(span) if w not in ignored):
             return True

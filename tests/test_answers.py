@@ -203,12 +203,18 @@ def test_what_is_read_from_a_passage_is_remembered_and_cannot_be_changed_by_a_ca
     assert sentences[0][2] >= {"mali", "receiv", "helicopter"}
 
 
-def test_how_big_is_answered_by_a_magnitude_in_words_but_how_many_needs_a_count():
+def test_how_big_is_answered_by_a_magnitude_in_words_and_how_many_by_a_count_or_an_amount():
     doc = Document(id="d", text="Russia is sending a significant number of people to support Mali.")
     assert expected_answer("How big is the army?").kind == "size"
     answer = ask("How big is the number of people Russia is sending to Mali?",
                  [cand("d", doc.text)], {"d": doc})
     assert answer is not None and "significant number" in answer.text
+    # A speaker who gives no figure answers "how many" with the amount in words...
+    answer = ask("How many people is Russia sending to Mali?", [cand("d", doc.text)], {"d": doc})
+    assert answer is not None and "significant number" in answer.text
+    # ... but a size word alone is not an amount.
+    big = Document(id="d", text="Russia is sending a big delegation to support Mali.")
+    assert ask("How many people is Russia sending to Mali?", [cand("d", big.text)], {"d": big}) is None
     vague = Document(id="d", text="In the trade sector, many tons of fuel were delivered to Mali.")
     assert ask("How many tons of fuel were delivered to Mali?", [cand("d", vague.text)],
                {"d": vague}) is None
@@ -296,3 +302,49 @@ def test_a_who_question_is_answered_by_its_verb_in_the_passive_with_by():
         answer = ask(q, [cand("d", text, dense=0.55)], {"d": doc})
         confidence[text] = answer.confidence if answer else 0.0
     assert confidence[said] > confidence[unsaid]
+
+
+def test_an_impersonal_it_is_not_read_with_the_sentence_before():
+    doc = Document(id="d", text="Intro line here. The ambassador Igor Gromyko thanked Mali. It "
+                                "should be noted that the day was instituted in 2002 by the Russian "
+                                "President. Other news.")
+    # "Which Russian president" asks for a name; "It should be noted" borrows none from
+    # the sentence before, and "the Russian President" only restates the question.
+    q = "Which Russian president instituted the day in 2002?"
+    assert expected_answer(q).kind == "named_person"
+    assert ask(q, [cand("d", doc.text)], {"d": doc}) is None
+    named = Document(id="d", text="Intro line here. The day was instituted in 2002 by President "
+                                  "Vladimir Putin. Other news.")
+    assert "Vladimir Putin" in ask(q, [cand("d", named.text)], {"d": named}).text
+
+
+def test_irregular_past_forms_match_their_verb():
+    from qa.words import stem
+    assert stem("sent") == stem("send") == stem("sends")
+    assert stem("led") == stem("lead") and stem("bought") == stem("buy")
+    # Words that are also other words keep their own meaning.
+    assert stem("left") != stem("leave") and stem("found") != stem("find")
+    doc = Document(id="d", text="Intro line here. Russia has also sent instructors to help with "
+                                "the equipment. Russia has a partner in Mali.")
+    answer = ask("Who did Russia send to help with the equipment?", [cand("d", doc.text)], {"d": doc})
+    assert answer is not None and "instructors" in answer.text
+
+
+def test_where_needs_a_place_or_a_phrase_of_place():
+    assert expected_answer("Where was the reception held?").kind == "location"
+    q = "Where were the two leaders taken after they were removed from office?"
+    removed = Document(id="d", text="In May, the army removed the two leaders from office after "
+                                    "accusing them of breaking rules.")
+    assert ask(q, [cand("d", removed.text)], {"d": removed}) is None
+    taken = Document(id="d", text="After they were removed from office, the two leaders were taken "
+                                  "to a military camp outside Bamako.")
+    assert "outside Bamako" in ask(q, [cand("d", taken.text)], {"d": taken}).text
+    exiled = Document(id="d", text="The deposed leader was exiled to the Qara Khitai.")
+    assert ask("Where was the deposed leader exiled?", [cand("d", exiled.text)],
+               {"d": exiled}) is not None
+
+
+def test_a_question_for_a_first_or_full_name_wants_a_name():
+    for q in ("What is the first name of the minister?", "What was his full name?",
+              "What is the name of the agency?"):
+        assert expected_answer(q).kind == "name"

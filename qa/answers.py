@@ -160,18 +160,16 @@ _MAGNITUDE_WORDS = ("significant|considerable|substantial|large|big|huge|vast|ma
 _MAGNITUDE = re.compile(rf"\b(?:{_MAGNITUDE_WORDS})\b", re.IGNORECASE)
 
 
-def _sizes(sentence: str, places: frozenset[str] = frozenset()) -> list[str]:
-    return _counts(sentence) + [m.group(0) for m in _MAGNITUDE.finditer(sentence)]
-
-
 # "How many people is Russia sending?" -> "a significant number of people": a speaker who
 # gives no figure still answers with the amount in words.
 _AMOUNT_IN_WORDS = re.compile(
     rf"\ban?\s+(?:{_MAGNITUDE_WORDS})\s+(?:number|amount|quantity)\s+of\b", re.IGNORECASE)
 
 
-def _counts_or_amounts(sentence: str, places: frozenset[str] = frozenset()) -> list[str]:
-    return _counts(sentence) + [m.group(0) for m in _AMOUNT_IN_WORDS.finditer(sentence)]
+def _counts_or(words: re.Pattern) -> Callable[..., list[str]]:
+    """Counts, and what ``words`` finds: a size or an amount said in words."""
+    return lambda sentence, places=frozenset(): (
+        _counts(sentence) + [m.group(0) for m in words.finditer(sentence)])
 
 
 # "Where did the troops stay?" -> "in the camps", "at the Patriot Exhibition Center",
@@ -207,8 +205,8 @@ def _finder(pattern: re.Pattern) -> Callable[..., list[str]]:
 
 
 SHAPES = {"date": AnswerShape("date", _finder(_DATE)), "day": AnswerShape("day", _finder(_DAY)),
-          "number": AnswerShape("number", _counts_or_amounts),
-          "size": AnswerShape("size", _sizes),
+          "number": AnswerShape("number", _counts_or(_AMOUNT_IN_WORDS)),
+          "size": AnswerShape("size", _counts_or(_MAGNITUDE)),
           "person": AnswerShape("person", _people), "name": AnswerShape("name", _names),
           "named_person": AnswerShape("named_person", _people),
           "location": AnswerShape("location", _locations),
@@ -645,9 +643,11 @@ def assess(question: str, candidates: Sequence[Candidate], weights: Mapping[str,
     # Only a who-question has a doer to name.
     doer = relation if shape is not None and shape.kind == "person" else None
     features = answer_features(candidates, sentences[0], weights, doer)
+    # Only a "which X" question is answered by what it says about X.
+    rest_covered = (which_rest_coverage(question, weights, sentences[0].words)
+                    if shape is not None and shape.kind == "instance" else 0.0)
     return Assessment(sentences, features, confidence_of(features),
-                      withheld_because(shape, sentences[0], relation,
-                                       which_rest_coverage(question, weights, sentences[0].words)))
+                      withheld_because(shape, sentences[0], relation, rest_covered))
 
 
 def build_answer(question: str, candidates: Sequence[Candidate], documents: dict[str, Document],

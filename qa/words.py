@@ -22,8 +22,9 @@ def tokens(text: str) -> list[str]:
 
 
 # Irregular past forms of common verbs, which no suffix rule reaches: "Who did Russia send?"
-# is answered by "Russia has also sent instructors". Forms that are also everyday words of
-# another meaning ("left", "found", "born", "rose", "saw") are left out.
+# is answered by "Russia has also sent instructors". Forms more often read as another
+# word ("left", "found", "born", "rose", "saw") are left out; rarer clashes ("shot",
+# "lost", "fell") are kept.
 IRREGULAR_FORMS = {form: base for base, forms in (
     ("send", "sent"), ("lead", "led"), ("take", "took taken"), ("buy", "bought"),
     ("make", "made"), ("hold", "held"), ("give", "gave given"), ("go", "went gone"),

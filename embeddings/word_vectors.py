@@ -36,6 +36,10 @@ class WordVectors:
         # Unit rows, so a dot product is the cosine; float16 halves the 47 MB of the table
         # for a precision (1e-3) far below the differences that matter here.
         self._table = (rows / np.where(norms == 0, 1, norms)).astype(np.float16)
+        # A question compares its words with each sentence of a few passages, and the same
+        # passages come back for question after question: their words' rows are gathered
+        # once (a sentence's word set is the same frozenset each time, qa.answers caches it).
+        self._rows_of = lru_cache(maxsize=1 << 14)(self._gather)
 
     @classmethod
     def from_model(cls, model_path: str | Path) -> WordVectors | None:
@@ -58,19 +62,21 @@ class WordVectors:
         """The words that have a row, in order."""
         return [w for w in words if w in self._row]
 
-    def nearest(self, terms: Sequence[str], words: Iterable[str]) -> dict[str, float]:
-        """For each term with a row, the highest cosine between it and any of ``words``
-        (0.0 when none of them has a row)."""
+    def _gather(self, words: tuple[str, ...] | frozenset[str]) -> tuple[list[str], np.ndarray]:
         import numpy as np
 
-        terms = self.known(terms)
+        known = self.known(words)
+        return known, self._table[[self._row[w] for w in known]].astype(np.float32)
+
+    def nearest(self, terms: Sequence[str], words: frozenset[str]) -> dict[str, float]:
+        """For each term with a row, the highest cosine between it and any of ``words``
+        (0.0 when none of them has a row)."""
+        terms, t = self._rows_of(tuple(terms))
         if not terms:
             return {}
-        others = self.known(words)
+        others, o = self._rows_of(frozenset(words))
         if not others:
             return dict.fromkeys(terms, 0.0)
-        t = self._table[[self._row[w] for w in terms]].astype(np.float32)
-        o = self._table[[self._row[w] for w in others]].astype(np.float32)
         return dict(zip(terms, (t @ o.T).max(axis=1).tolist()))
 
 

@@ -60,3 +60,22 @@ def test_the_real_models_table_knows_paraphrases_from_unrelated_words(real_encod
     assert near["buy"] > PARAPHRASE_FROM and near["envoy"] > PARAPHRASE_FROM
     assert all(sim < PARAPHRASE_FROM for sim in
                table.nearest(["buy", "envoy"], frozenset({"troops", "weapons", "army"})).values())
+
+
+def test_the_service_chooses_sentences_with_its_encoders_word_vectors(tmp_path):
+    from qa.config import Settings
+    from qa.service import QAService
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "deal.txt").write_text("Mali and Russia. Mali renewed its deal with Russia in 2019. "
+                                     "Mali purchases aircraft from Russia.", encoding="utf-8")
+    table = WordVectors(["buy", "purchases"], [[1, 0], [1, 0.1]])
+    quotes = {}
+    for name, encoder in (("plain", FakeEncoder()), ("vectors", FakeEncoder(word_vectors=table))):
+        service = QAService(Settings.from_env({}, index_dir=tmp_path / name), encoder=encoder)
+        service.ingest([corpus])
+        result = service.ask("What does Mali buy from Russia?")
+        quotes[name] = None if result.abstained else result.answer.citations[0].quote
+    assert quotes["vectors"] == "Mali purchases aircraft from Russia."
+    assert quotes["plain"] != quotes["vectors"]

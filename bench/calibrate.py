@@ -53,7 +53,8 @@ def assessed(service: QAService, question: str, filters: Filters | None = None
              ) -> answers.Assessment:
     snap = service.snapshot()
     candidates = service._retrieve(snap, question, 5, filters, {})
-    return answers.assess(question, candidates, service._question_weights(snap, question))
+    return answers.assess(question, candidates, service._question_weights(snap, question),
+                          service.word_vectors())
 
 
 def collect(service: QAService, path: Path, on_corpus: bool, group: str, weight: float = 1.0,

@@ -20,6 +20,8 @@ from embeddings import BACKENDS
 if TYPE_CHECKING:
     import numpy as np
 
+    from embeddings.word_vectors import WordVectors
+
 
 class Encoder(Protocol):
     dimension: int
@@ -34,6 +36,10 @@ class Encoder(Protocol):
     def prepare(self) -> None:
         """Make the model ready to load (files present and readable) without starting
         any thread: a server forks after this, and threads do not survive a fork."""
+
+    def word_vectors(self) -> WordVectors | None:
+        """The model's word-piece table as word vectors (embeddings.word_vectors), or
+        None when it has none."""
 
 
 def default_model_path() -> str:
@@ -128,6 +134,11 @@ class SentenceTransformerEncoder:
     def encode_one(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
 
+    def word_vectors(self) -> WordVectors | None:
+        from embeddings.word_vectors import word_vectors_of
+
+        return word_vectors_of(self.model_path)
+
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -141,8 +152,9 @@ class FakeEncoder:
 
     name = "fake"
 
-    def __init__(self, dimension: int = 64):
+    def __init__(self, dimension: int = 64, word_vectors: WordVectors | None = None):
         self.dimension = dimension
+        self._word_vectors = word_vectors
         self.calls = 0
         self.encoded = 0
 
@@ -173,3 +185,6 @@ class FakeEncoder:
 
     def prepare(self) -> None:
         pass
+
+    def word_vectors(self) -> WordVectors | None:
+        return self._word_vectors

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Sequence
 if TYPE_CHECKING:
     import numpy as np
 
+    from embeddings.word_vectors import WordVectors
+
 # Bump when the exported graph changes shape or meaning, so old cached files are not reused.
 EXPORT_FORMAT = 2
 MODEL_FILES = ("config.json", "model.safetensors", "pytorch_model.bin")
@@ -251,3 +253,8 @@ class OnnxEncoder:
 
     def encode_one(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
+
+    def word_vectors(self) -> WordVectors | None:
+        from embeddings.word_vectors import word_vectors_of
+
+        return word_vectors_of(self.model_path)

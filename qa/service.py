@@ -31,6 +31,7 @@ from qa.store import (DB_NAME, VECTORS_NAME, Store, StoredPassage, check_recorde
 
 if TYPE_CHECKING:
     from embeddings import Encoder, VectorIndex
+    from embeddings.word_vectors import WordVectors
 
 RELOAD_CHECK_SECONDS = 0.5
 # From this many passages a question's lexical search runs beside its model call. Below,
@@ -138,6 +139,11 @@ class QAService:
         self.snapshot()
         self.encoder.encode_one("warm up")
 
+    def word_vectors(self) -> WordVectors | None:
+        """The encoder's word vectors, by which answers see a question's words said
+        otherwise; None for an encoder that has none."""
+        return self.encoder.word_vectors()
+
     @property
     def model_loaded(self) -> bool:
         # Encoders that load lazily say so; any other encoder is ready when it exists.
@@ -152,6 +158,7 @@ class QAService:
                         "run `qa ingest` with this encoder to re-embed it", built_with,
                         encoder_identity(self.encoder))
         self.encoder.prepare()
+        self.word_vectors()  # read before the fork too: the workers share its pages
         _answers()  # before the fork, so every worker has it and no first question waits
 
     def health(self) -> dict:
@@ -244,7 +251,8 @@ class QAService:
         abstain_below = self.settings.abstain_below
         answer = answers.build_answer(
             question, candidates, documents, self._question_weights(snap, question),
-            answers.ABSTAIN_BELOW if abstain_below is None else abstain_below)
+            answers.ABSTAIN_BELOW if abstain_below is None else abstain_below,
+            self.word_vectors())
         timings["answer"] = round((time.perf_counter() - t0) * 1000, 2)
         timings["total"] = round((time.perf_counter() - started) * 1000, 2)
         return AskResult(question=question, abstained=answer is None, answer=answer,

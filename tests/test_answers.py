@@ -1,7 +1,9 @@
 import pytest
-from qa.answers import (SentenceChoice, _sentences_and_words, build_answer, coverage, expected_answer,
-                        names_the_doer,
+from qa.answers import (PARAPHRASE_AT, PARAPHRASE_FROM, SentenceChoice, _sentences_and_words,
+                        build_answer, coverage, expected_answer, names_the_doer,
+                        paraphrasable, paraphrase_credit,
                         places_in, question_terms, question_weights, verified_citation)
+from embeddings.word_vectors import WordVectors
 from qa.models import Document
 from qa.retrieval import DENSE_WEIGHT, Candidate, fuse, group_near_duplicates, shingles
 from qa.store import StoredPassage
@@ -21,8 +23,9 @@ def weights(question, frequencies=None, passages=100):
     return question_weights(question, {t: (frequencies or {}).get(t, 1) for t in terms}, passages)
 
 
-def ask(question, candidates, documents, frequencies=None):
-    return build_answer(question, candidates, documents, weights(question, frequencies))
+def ask(question, candidates, documents, frequencies=None, vectors=None):
+    return build_answer(question, candidates, documents, weights(question, frequencies),
+                        vectors=vectors)
 
 
 def test_expected_answer_shapes():
@@ -197,10 +200,13 @@ def test_what_is_read_from_a_passage_is_remembered_and_cannot_be_changed_by_a_ca
     assert shingles(text) is shingles(text) and isinstance(shingles(text), frozenset)
     sentences = _sentences_and_words(text)
     assert sentences is _sentences_and_words(text) and isinstance(sentences, tuple)
-    assert [text[s:e] for s, e, _ in sentences] == ["Mali received helicopters.",
-                                                    "They arrived in 2022."]
-    assert all(isinstance(words, frozenset) for *_, words in sentences)
+    assert [text[s:e] for s, e, *_ in sentences] == ["Mali received helicopters.",
+                                                     "They arrived in 2022."]
+    assert all(isinstance(words, frozenset) and isinstance(plain, frozenset)
+               for *_, words, plain in sentences)
     assert sentences[0][2] >= {"mali", "receiv", "helicopter"}
+    # The plain words, which a paraphrase is sought among, are unstemmed.
+    assert sentences[0][3] == {"mali", "received", "helicopters"}
 
 
 def test_how_big_is_answered_by_a_magnitude_in_words_and_how_many_by_a_count_or_an_amount():
@@ -348,3 +354,39 @@ def test_a_question_for_a_first_or_full_name_wants_a_name():
     for q in ("What is the first name of the minister?", "What was his full name?",
               "What is the name of the agency?"):
         assert expected_answer(q).kind == "name"
+
+
+# Unit rows with known cosines to "buy": "purchases" 0.9 (above PARAPHRASE_AT), "sells"
+# 0.45 (between the bounds), "troops" 0; "peru" and "mali" point the same way.
+PARAPHRASES = WordVectors(["buy", "purchases", "sells", "troops", "peru", "mali"],
+                          [[1, 0, 0], [0.9, 0.436, 0], [0.45, 0.893, 0], [0, 0, 1],
+                           [0, 0.6, 0.8], [0, 0.6, 0.8]])
+
+
+def test_a_question_word_said_otherwise_counts_as_nearly_as_the_word_vectors_say():
+    assert paraphrase_credit(PARAPHRASES, ["buy"], frozenset({"purchases"})) == {"buy": 1.0}
+    partial = paraphrase_credit(PARAPHRASES, ["buy"], frozenset({"sells"}))["buy"]
+    assert partial == pytest.approx((0.45 - PARAPHRASE_FROM) / (PARAPHRASE_AT - PARAPHRASE_FROM),
+                                    abs=0.01)
+    assert paraphrase_credit(PARAPHRASES, ["buy"], frozenset({"troops"})) == {}
+    assert paraphrase_credit(None, ["buy"], frozenset({"purchases"})) == {}
+    # A word the sentence holds counts whole; one said otherwise, for its credit.
+    assert coverage({"buy": 1.0, "mali": 1.0}, {"mali"}) == 0.5
+    assert coverage({"buy": 1.0, "mali": 1.0}, {"mali"}, {"buy": partial}) == pytest.approx(
+        (1 + partial) / 2)
+    assert coverage({"buy": 1.0, "mali": 1.0}, {"mali", "buy"}, {"buy": 0.1}) == 1.0
+
+
+def test_a_name_or_figure_the_question_writes_is_never_said_otherwise():
+    w = weights("Does Mali buy jets from Peru in 2019?")
+    assert set(paraphrasable("Does Mali buy jets from Peru in 2019?", w)) == {"buy", "jets"}
+
+
+def test_the_sentence_that_says_the_question_otherwise_is_chosen_and_trusted_more():
+    doc = Document(id="d", text="Intro line here. Mali renewed its deal with Russia in 2019. "
+                                "Mali purchases aircraft from Russia.")
+    question = "What does Mali buy from Russia?"
+    plain = ask(question, [cand("d", doc.text)], {"d": doc})
+    said_otherwise = ask(question, [cand("d", doc.text)], {"d": doc}, vectors=PARAPHRASES)
+    assert said_otherwise.citations[0].quote == "Mali purchases aircraft from Russia."
+    assert plain is None or said_otherwise.confidence > plain.confidence

@@ -224,13 +224,16 @@ _WH = re.compile(
     r"|(?P<date>\bwhen\b|\b(?:what|which) (?:year|month)\b)"
     r"|(?P<size>\bhow (?:big|large)\b)"
     r"|(?P<number>\bhow (?:many|much|long|old|far)\b(?! of\b)"
-    r"|\bwhat (?:number|percentage|share)\b)"
+    # "What was the monetary value of the agreement?" asks for an amount, as "how much" does.
+    r"|\bwhat (?:(?:is|was|are|were) )?(?:the )?(?:\w+ )?(?:number|percentage|share|value|"
+    r"cost|price|amount|sum)\b)"
     r"|(?P<person>\bwho(?:m|se)?\b)"
     # "Which Russian president ...?" asks who by name: "the Russian President" restates
     # the question instead of answering it.
-    r"|(?P<named_person>\bwhich (?:\w+ )?(?:person|man|woman|official|officer|leader|"
+    r"|(?P<named_person>\bwhich (?:\w+ ){0,2}(?:person|man|woman|official|officer|leader|"
     r"president|minister|commander|general|politician)\b)"
-    r"|(?P<place>\b(?:which|what) (?:\w+ )?(?:country|countries|nation|nations|city|cities|town|towns|"
+    # "In which city ...?" asks for a place as "which city" does.
+    r"|(?P<place>\b(?:(?:in|to|from|at) )?(?:which|what) (?:\w+ )?(?:country|countries|nation|nations|city|cities|town|towns|"
     r"capital|region|province)\b)"
     r"|(?P<name>\bwhat(?: is| was|['’]s) (?:the|his|her|its|their) (?:\w+ )?name\b)"
     # "Which agency ...?" asks for an instance of a kind, often by name; "In which areas

@@ -390,3 +390,19 @@ def test_the_sentence_that_says_the_question_otherwise_is_chosen_and_trusted_mor
     said_otherwise = ask(question, [cand("d", doc.text)], {"d": doc}, vectors=PARAPHRASES)
     assert said_otherwise.citations[0].quote == "Mali purchases aircraft from Russia."
     assert plain is None or said_otherwise.confidence > plain.confidence
+
+
+def test_in_which_city_a_named_official_and_a_value_say_what_kind_of_answer_is_wanted():
+    assert expected_answer("In which city did the ambassador host the minister?").kind == "place"
+    assert expected_answer("From which country did the jets come?").kind == "place"
+    assert expected_answer("Which Russian defence minister is named?").kind == "named_person"
+    assert expected_answer("What was the monetary value of the agreement?").kind == "number"
+    assert expected_answer("What is the price of the aircraft?").kind == "number"
+    # "In which areas ...?" still need not be answered by a name.
+    assert expected_answer("In which areas do they cooperate?") is None
+    doc = Document(id="d", text="Intro line here. The 2019 agreement covers aircraft and "
+                                "weapons. The ambassador hosted the minister last week.")
+    assert ask("What was the monetary value of the 2019 agreement?", [cand("d", doc.text)],
+               {"d": doc}) is None
+    assert ask("In which city did the ambassador host the minister?", [cand("d", doc.text)],
+               {"d": doc}) is None

@@ -415,8 +415,8 @@ def _stems(text: str) -> set[str]:
 @lru_cache(maxsize=PASSAGES_REMEMBERED)
 def _sentences_and_words(text: str
                          ) -> tuple[tuple[int, int, frozenset[str], frozenset[str]], ...]:
-    """Each sentence's span in ``text``, its stemmed words and its plain words: those
-    written in lower case, not stopwords (what a paraphrase of a question word can be)."""
+    """Each sentence's span in ``text``, its stemmed words and its plain words: lower-cased,
+    unstemmed, letters only, no stopwords (what a paraphrase of a question word can be)."""
     return tuple((s, e, frozenset(_stems(text[s:e])), _plain_words(text[s:e]))
                  for s, e in sentence_spans(text))
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 from qa.models import Answer, Citation, Document
 from qa.retrieval import PASSAGES_REMEMBERED, Candidate, shingle_overlap, shingles
 from qa.sentences import sentence_spans
-from qa.words import STOPWORDS, WORD, stem, tokens
+from qa.words import STOPWORDS, stem, tokens, written_as_names
 
 if TYPE_CHECKING:
     from embeddings.word_vectors import WordVectors
@@ -314,24 +314,13 @@ def question_terms(question: str) -> list[str]:
     return list(dict.fromkeys([w for w in words if w not in framing] or words))
 
 
-def _written_as_names(question: str) -> set[str]:
-    """Words the question capitalises past its first word ("Peru", "AFISMA"), or that
-    hold a digit: names and figures, never paraphrases."""
-    found = set()
-    for m in WORD.finditer(question):
-        word = m.group(0)
-        if m.start() > 0 and (word[0].isupper() or any(ch.isdigit() for ch in word)):
-            found.add(word.lower())
-    return found
-
-
 def question_weights(question: str, document_frequency: Mapping[str, int], passages: int
                      ) -> dict[str, float]:
     """Each question word's weight: BM25's inverse document frequency, so rare words weigh
     most. A word the corpus lacks weighs most of all if the question writes it as a name
     or a figure (the question asks about something the corpus may not hold), and as a
     word of ``ABSENT_WORD_SHARE`` of the passages otherwise."""
-    names = _written_as_names(question)
+    names = written_as_names(question)
     absent = max(1, round(ABSENT_WORD_SHARE * passages))
     return idf_weights({w: absent if df == 0 and w not in names else df
                         for w, df in document_frequency.items()}, passages)
@@ -402,7 +391,7 @@ def paraphrase_credit(vectors: WordVectors | None, terms: Sequence[str], words: 
 def paraphrasable(question: str, weights: Mapping[str, float]) -> list[str]:
     """The question's words another word may stand for: not the names and figures it
     writes (no other country stands for "Peru", no other year for "2002")."""
-    names = _written_as_names(question)
+    names = written_as_names(question)
     return [t for t in weights if t.isalpha() and t not in names]
 
 

@@ -78,3 +78,14 @@ def query_terms(text: str) -> list[str]:
     words = list(dict.fromkeys(tokens(text)))
     meaningful = [w for w in words if w not in STOPWORDS]
     return meaningful or words
+
+
+def written_as_names(text: str) -> set[str]:
+    """Words ``text`` capitalises past its first word ("Peru", "AFISMA"), or that hold a
+    digit, lower-cased: names and figures, which no other word stands for."""
+    found = set()
+    for m in WORD.finditer(text):
+        word = m.group(0)
+        if m.start() > 0 and (word[0].isupper() or any(ch.isdigit() for ch in word)):
+            found.add(word.lower())
+    return found

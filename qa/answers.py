@@ -169,6 +169,25 @@ _AMOUNT_IN_WORDS = re.compile(
     rf"\ban?\s+(?:{_MAGNITUDE_WORDS})\s+(?:number|amount|quantity)\s+of\b", re.IGNORECASE)
 
 
+# "How long ...?" is answered by a count ("five to ten years"), by a span of dates ("from
+# 1870 to 1939", "until the second quarter of the 19th century", "well into the
+# nineteenth century") or by a stretch of time said in words ("several years", "for
+# decades", "since the establishment of our state"). One date ("on 23rd May, 2022") or a
+# bare unit ("last week") says when, not how long.
+_UNITS_OF_TIME = r"(?:years?|months?|weeks?|days?|decades?|centur(?:y|ies)|hours?|minutes?|generations?)"
+_DURATION = re.compile(
+    rf"\b(?:several|many|some|a\s+few|few|a|an|a\s+couple\s+of|the\s+past|the\s+last)\s+"
+    rf"{_UNITS_OF_TIME}\b"
+    rf"|\b(?:for|over)\s+(?:\w+\s+)?{_UNITS_OF_TIME}\b|\b(?:decades|centuries)\b"
+    rf"|\bsince\s+(?:the\b|then\b|\d|(?:{_MONTHS})\b)|\buntil\b|\bwell into\b|\ba long time\b"
+    r"|\b\d{3,4}\s*(?:to|until|till|through|and|–|-)\s*\d{3,4}\b",
+    re.IGNORECASE)
+
+
+def _durations(sentence: str, places: frozenset[str] = frozenset()) -> list[str]:
+    return _counts(sentence) + [m.group(0) for m in _DURATION.finditer(sentence)]
+
+
 def _counts_or(words: re.Pattern) -> Callable[..., list[str]]:
     """Counts, and what ``words`` finds: a size or an amount said in words."""
     return lambda sentence, places=frozenset(): (
@@ -196,7 +215,7 @@ def _locations(sentence: str, places: frozenset[str] = frozenset()) -> list[str]
 
 @dataclass(frozen=True)
 class AnswerShape:
-    # "date", "day", "number", "size", "person", "named_person" ("which official"), "place",
+    # "date", "day", "number", "duration", "size", "person", "named_person" ("which official"), "place",
     # "location" ("where"), "name" or "instance" ("which X")
     kind: str
     # The spans of that kind in a sentence, given the words its text uses as places.
@@ -210,6 +229,7 @@ def _finder(pattern: re.Pattern) -> Callable[..., list[str]]:
 SHAPES = {"date": AnswerShape("date", _finder(_DATE)), "day": AnswerShape("day", _finder(_DAY)),
           "number": AnswerShape("number", _counts_or(_AMOUNT_IN_WORDS)),
           "size": AnswerShape("size", _counts_or(_MAGNITUDE)),
+          "duration": AnswerShape("duration", _durations),
           "person": AnswerShape("person", _people), "name": AnswerShape("name", _names),
           "named_person": AnswerShape("named_person", _people),
           "location": AnswerShape("location", _locations),
@@ -223,7 +243,8 @@ _WH = re.compile(
     r"(?P<day>\b(?:what|which) (?:date|day)\b)"
     r"|(?P<date>\bwhen\b|\b(?:what|which) (?:year|month)\b)"
     r"|(?P<size>\bhow (?:big|large)\b)"
-    r"|(?P<number>\bhow (?:many|much|long|old|far)\b(?! of\b)"
+    r"|(?P<duration>\bhow long\b)"
+    r"|(?P<number>\bhow (?:many|much|old|far)\b(?! of\b)"
     # "What was the monetary value of the agreement?" asks for an amount, as "how much" does.
     r"|\bwhat (?:(?:is|was|are|were) )?(?:the )?(?:\w+ )?(?:number|percentage|share|value|"
     r"cost|price|amount|sum)\b)"
@@ -580,8 +601,8 @@ def confidence_of(features: Mapping[str, float], coefficients: Mapping[str, floa
 # instructors"), so a missing person name is left to the confidence; dates, counts and
 # the names "which ..." asks for are crisp enough to withhold on (bench/calibrate.py:
 # withholding on "person" too caught no more unanswerable questions and refused more).
-WITHHELD_KINDS = frozenset({"date", "day", "number", "size", "name", "named_person", "place",
-                            "location"})
+WITHHELD_KINDS = frozenset({"date", "day", "number", "duration", "size", "name", "named_person",
+                            "place", "location"})
 
 
 # "Which areas has the crisis affected?" asks for things of a kind, which a text may give

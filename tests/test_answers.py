@@ -31,6 +31,8 @@ def ask(question, candidates, documents, frequencies=None, vectors=None):
 @pytest.mark.parametrize("question, kind", [
     ("When was MINUSMA established?", "date"),
     ("How many troops were sent?", "number"),
+    ("For how long did the Huguenots keep French names?", "duration"),
+    ("How long ago did it start?", "duration"),
     ("Who is the ambassador?", "person"),
     ("Which agency reported it?", "instance"),
     ("What is the name of the agency?", "name"),
@@ -61,6 +63,25 @@ def test_shapes_find_answers_the_question_does_not_already_hold():
     # A capital opening a paragraph or a quoted sentence says nothing either.
     name = expected_answer("Which agency?")
     assert name.find("He left.\n\nOfficials were told. \"Then it ended,\" he said.") == []
+
+
+def test_how_long_is_answered_by_a_stretch_of_time_not_by_one_date():
+    duration = expected_answer("How long did it last?")
+    assert duration.find("It took five to ten years.") == ["five", "ten"]
+    assert duration.find("The theatre was open from 1870 to 1939.") == ["1870 to 1939"]
+    assert duration.find("It lasted several years, well into the nineteenth century.") == [
+        "several years", "well into"]
+    assert duration.find("They fought for decades, until the end of the war.") == [
+        "for decades", "until"]
+    assert duration.find("We have helped since the establishment of our state.") == ["since the"]
+    assert duration.find("On 23rd May, 2022 he left; last week he came back.") == []
+    visit = Document(id="d", text="Intro line here. Diop visited Moscow last week for talks.")
+    assert ask("How long did Diop's visit to Moscow last?", [cand("d", visit.text)],
+               {"d": visit}) is None
+    theatre = Document(id="d", text="Intro line here. The Summer Theatre was in operation from "
+                                    "1870 to 1939.")
+    assert "1870 to 1939" in ask("How long was the Summer Theatre in operation?",
+                                 [cand("d", theatre.text)], {"d": theatre}).text
 
 
 def test_answer_picks_the_sentence_with_the_name_and_cites_it_exactly():

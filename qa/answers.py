@@ -171,16 +171,18 @@ _AMOUNT_IN_WORDS = re.compile(
 
 # "How long ...?" is answered by a count ("five to ten years"), by a span of dates ("from
 # 1870 to 1939", "until the second quarter of the 19th century", "well into the
-# nineteenth century") or by a stretch of time said in words ("several years", "for
-# decades", "since the establishment of our state"). One date ("on 23rd May, 2022") or a
-# bare unit ("last week") says when, not how long.
+# nineteenth century"), by a stretch of time said in words ("several years", "for
+# decades", "since the establishment of our state") or by a start ("began in 2012"). One
+# date ("on 23rd May, 2022") or a bare unit ("last week") says when, not how long.
 _UNITS_OF_TIME = r"(?:years?|months?|weeks?|days?|decades?|centur(?:y|ies)|hours?|minutes?|generations?)"
 _DURATION = re.compile(
     rf"\b(?:several|many|some|a\s+few|few|a|an|a\s+couple\s+of|the\s+past|the\s+last)\s+"
     rf"{_UNITS_OF_TIME}\b"
     rf"|\b(?:for|over)\s+(?:\w+\s+)?{_UNITS_OF_TIME}\b|\b(?:decades|centuries)\b"
-    rf"|\bsince\s+(?:the\b|then\b|\d|(?:{_MONTHS})\b)|\buntil\b|\bwell into\b|\ba long time\b"
-    r"|\b\d{3,4}\s*(?:to|until|till|through|and|–|-)\s*\d{3,4}\b",
+    rf"|\bsince\s+(?:the\s+\w+|then\b|\d|(?:{_MONTHS})\b)|\buntil\b|\bwell into\b|\ba long time\b"
+    r"|\b\d{3,4}\s*(?:to|until|till|through|and|–|-)\s*\d{3,4}\b"
+    # A start says how long up to now: "began in 2012", "started on April 25, 2013".
+    rf"|\b(?:began|begun|started|starting|beginning|since)\s+(?:in\s+|on\s+)?(?:\d{{4}}|(?:{_MONTHS})\b)",
     re.IGNORECASE)
 
 
@@ -243,7 +245,9 @@ _WH = re.compile(
     r"(?P<day>\b(?:what|which) (?:date|day)\b)"
     r"|(?P<date>\bwhen\b|\b(?:what|which) (?:year|month)\b)"
     r"|(?P<size>\bhow (?:big|large)\b)"
-    r"|(?P<duration>\bhow long\b)"
+    # "Since when ...?" asks for a start, as "how long" does: "since the establishment of
+    # our state" answers it, though no date does.
+    r"|(?P<duration>\bhow long\b|\bsince when\b)"
     r"|(?P<number>\bhow (?:many|much|old|far)\b(?! of\b)"
     # "What was the monetary value of the agreement?" asks for an amount, as "how much" does.
     r"|\bwhat (?:(?:is|was|are|were) )?(?:the )?(?:\w+ )?(?:number|percentage|share|value|"

@@ -33,6 +33,7 @@ def ask(question, candidates, documents, frequencies=None, vectors=None):
     ("How many troops were sent?", "number"),
     ("For how long did the Huguenots keep French names?", "duration"),
     ("How long ago did it start?", "duration"),
+    ("Since when has Russia helped Mali?", "duration"),
     ("Who is the ambassador?", "person"),
     ("Which agency reported it?", "instance"),
     ("What is the name of the agency?", "name"),
@@ -73,7 +74,10 @@ def test_how_long_is_answered_by_a_stretch_of_time_not_by_one_date():
         "several years", "well into"]
     assert duration.find("They fought for decades, until the end of the war.") == [
         "for decades", "until"]
-    assert duration.find("We have helped since the establishment of our state.") == ["since the"]
+    assert duration.find("We have helped since the establishment of our state.") == [
+        "since the establishment"]
+    assert duration.find("The conflict began in 2012; talks started on April 25.") == [
+        "began in 2012", "started on April"]
     assert duration.find("On 23rd May, 2022 he left; last week he came back.") == []
     visit = Document(id="d", text="Intro line here. Diop visited Moscow last week for talks.")
     assert ask("How long did Diop's visit to Moscow last?", [cand("d", visit.text)],

@@ -24,9 +24,10 @@ from itertools import repeat
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 
 from qa.models import Answer, Citation, Document
+from qa.names import CALENDAR, find_names, find_people, find_places, places_in, roles_in
 from qa.retrieval import PASSAGES_REMEMBERED, Candidate, shingle_overlap, shingles
 from qa.sentences import sentence_spans
-from qa.words import STOPWORDS, stem, tokens, written_as_names
+from qa.words import MONTHS, STOPWORDS, stem, tokens, written_as_names
 
 if TYPE_CHECKING:
     from embeddings.word_vectors import WordVectors
@@ -38,8 +39,6 @@ EXTRA_SENTENCE_COVERAGE = 0.5  # a further sentence must cover this much of the 
 
 # -- what the question asks for --------------------------------------------------------
 
-_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|"
-           "December")
 _YEAR = r"\b(1[5-9]\d\d|20\d\d)s?\b"
 # A number before a counted noun ("2000 guests", "300 cases") is a count, not a year.
 _COUNTED = r"\s+(?:[a-z]+s|people|men|women|children|staff|personnel|percent|per)\b"
@@ -55,7 +54,7 @@ _MARKED_YEAR = (r"\b(?i:in|since|until|till|by|before|after|from|around|circa|c\
                 r"eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|"
                 r"seventeenth|eighteenth|nineteenth|twentieth|twenty-first)[- ]century\b")
 # A time said in words counts too: "long ago, in the days of the Soviet Union".
-_DATE = re.compile(rf"{_YEAR}|\b({_MONTHS})\b|\b\d{{4}}-\d\d-\d\d\b"
+_DATE = re.compile(rf"{_YEAR}|\b({MONTHS})\b|\b\d{{4}}-\d\d-\d\d\b"
                    r"|\b(?:in|during) the (?:days|time|times|era|reign) of\b|\b\w+ ago\b"
                    rf"|{_MARKED_YEAR}")
 # A count: digits, or a number word; years and days of a month are dates, not counts.
@@ -69,81 +68,10 @@ _COUNTED_NOUN = re.compile(_COUNTED)
 # "On what date / what day ...?" asks for a day: a year alone ("instituted in 2002") does
 # not answer it, a month, a weekday, a day of the month or a full date does.
 _WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
-_DAY = re.compile(rf"\b(?:{_MONTHS}|{_WEEKDAYS})\b|\b\d{{4}}-\d\d-\d\d\b|\b\d{{1,2}}(?:st|nd|rd|th)\b")
+_DAY = re.compile(rf"\b(?:{MONTHS}|{_WEEKDAYS})\b|\b\d{{4}}-\d\d-\d\d\b|\b\d{{1,2}}(?:st|nd|rd|th)\b")
 _YEAR_ONLY = re.compile(rf"{_YEAR}")
-_AFTER_MONTH = re.compile(rf"\b({_MONTHS})\s*$")
-_BEFORE_MONTH = re.compile(rf"(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTHS})\b")
-# A name: capitalised words, or an acronym, anywhere but as a sentence's or a paragraph's
-# first word (there, a capital says nothing); a run of two or more counts even there.
-_NAME = re.compile(r"(?<!^)(?<![.!?]\s)(?<![.!?][\"”’]\s)(?<!\n)\b[A-Z][\w'’-]*(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w'’-]*)*"
-                   r"|^[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)+")
-_CALENDAR = frozenset(_MONTHS.lower().split("|")) | frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday".split())
-# "French military", "Malian government": a capitalised adjective of nationality before a
-# noun, not a name.
-_NATIONALITY_BEFORE_NOUN = r"[A-Z][a-z]+(?:an|ese|ish|ch|ic)\s+[a-z]"
-_NATIONALITY = re.compile(_NATIONALITY_BEFORE_NOUN)
-# Words that make a capitalised run an organisation, a place or a document, not a person.
-_NOT_A_PERSON = frozenset("""republic federation ministry council nations union court forces
-army mission agency company government charter state states kingdom assembly party front
-committee commission bank office department university news center centre exhibition
-convention day week north south east west african european""".split())
-_TITLES = frozenset("""mr mrs ms dr president minister colonel general spokesman spokeswoman
-ambassador leader chief officer secretary deputy director prince king queen prime""".split())
-
-
-def _names(sentence: str, places: frozenset[str] = frozenset()) -> list[str]:
-    """Capitalised runs that may be names: not a month or weekday, not a nationality
-    adjective before its noun."""
-    names = []
-    for m in _NAME.finditer(sentence):
-        words = [w.lower().strip("'’") for w in m.group(0).split()]
-        if all(w in _CALENDAR for w in words if w not in STOPWORDS):
-            continue
-        if len(words) == 1 and _NATIONALITY.match(sentence, m.start()):
-            continue
-        names.append(m.group(0))
-    return names
-
-
-# "in Mali", "from Moscow": a capitalised word after such a preposition is a place,
-# unless it is an adjective of nationality before its noun ("in the African nation").
-_AFTER_PLACE_WORD = re.compile(r"\b(?:in|from|at|into|across|outside|near|throughout)\s+"
-                               rf"(?:the\s+)?(?!{_NATIONALITY_BEFORE_NOUN})([A-Z][\w-]*)\b")
-
-
-def places_in(texts: Sequence[str]) -> frozenset[str]:
-    """Capitalised words the texts use as places ("in Mali", "from Moscow"), lower case."""
-    return frozenset(m.group(1).lower() for t in texts for m in _AFTER_PLACE_WORD.finditer(t))
-
-
-def _bare(word: str) -> str:
-    return re.sub(r"['’]s$", "", word.lower()).strip("'’")
-
-
-def _is_place(name: str, places: frozenset[str]) -> bool:
-    return all(_bare(w) in places for w in name.split())
-
-
-def _places(sentence: str, places: frozenset[str] = frozenset()) -> list[str]:
-    """Names the text uses as places."""
-    return [n for n in _names(sentence) if _is_place(n, places)]
-
-
-def _people(sentence: str, places: frozenset[str] = frozenset()) -> list[str]:
-    """Names that may be a person's: no organisation word in them, not ending in a
-    title ("Minister Sergei Lavrov" yes, "Defense Minister" no), and not a word the
-    text uses as a place ("Mali's" in a text that says "in Mali")."""
-    people = []
-    for name in _names(sentence):
-        words = [_bare(w) for w in name.split()]
-        if (any(w in _NOT_A_PERSON or w in STOPWORDS for w in words) or words[-1] in _TITLES
-                or _is_place(name, places)):
-            continue
-        people.append(name)
-    return people
-
-
+_AFTER_MONTH = re.compile(rf"\b({MONTHS})\s*$")
+_BEFORE_MONTH = re.compile(rf"(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTHS})\b")
 def _counts(sentence: str, places: frozenset[str] = frozenset()) -> list[str]:
     found = []
     for m in _NUMBER.finditer(sentence):
@@ -179,10 +107,10 @@ _DURATION = re.compile(
     rf"\b(?:several|many|some|a\s+few|few|a|an|a\s+couple\s+of|the\s+past|the\s+last)\s+"
     rf"{_UNITS_OF_TIME}\b"
     rf"|\b(?:for|over)\s+(?:\w+\s+)?{_UNITS_OF_TIME}\b|\b(?:decades|centuries)\b"
-    rf"|\bsince\s+(?:the\s+\w+|then\b|\d|(?:{_MONTHS})\b)|\buntil\b|\bwell into\b|\ba long time\b"
+    rf"|\bsince\s+(?:the\s+\w+|then\b|\d|(?:{MONTHS})\b)|\buntil\b|\bwell into\b|\ba long time\b"
     r"|\b\d{3,4}\s*(?:to|until|till|through|and|–|-)\s*\d{3,4}\b"
     # A start says how long up to now: "began in 2012", "started on April 25, 2013".
-    rf"|\b(?:began|begun|started|starting|beginning|since)\s+(?:in\s+|on\s+)?(?:\d{{4}}|(?:{_MONTHS})\b)",
+    rf"|\b(?:began|begun|started|starting|beginning|since)\s+(?:in\s+|on\s+)?(?:\d{{4}}|(?:{MONTHS})\b)",
     re.IGNORECASE)
 
 
@@ -211,8 +139,8 @@ _TOWARDS_NAME = re.compile(r"\b(?:to|from|through|via|towards?)\s+(?:the\s+)?([A
 
 def _locations(sentence: str, places: frozenset[str] = frozenset()) -> list[str]:
     found = [m.group(0) for pattern in (_LOCATIVE, _TOWARDS_NAME) for m in pattern.finditer(sentence)
-             if m.group(1).lower() not in _CALENDAR and m.group(1).lower() not in STOPWORDS]
-    return found + _places(sentence, places)
+             if m.group(1).lower() not in CALENDAR and m.group(1).lower() not in STOPWORDS]
+    return found + find_places(sentence, places)
 
 
 @dataclass(frozen=True)
@@ -232,11 +160,11 @@ SHAPES = {"date": AnswerShape("date", _finder(_DATE)), "day": AnswerShape("day",
           "number": AnswerShape("number", _counts_or(_AMOUNT_IN_WORDS)),
           "size": AnswerShape("size", _counts_or(_MAGNITUDE)),
           "duration": AnswerShape("duration", _durations),
-          "person": AnswerShape("person", _people), "name": AnswerShape("name", _names),
-          "named_person": AnswerShape("named_person", _people),
+          "person": AnswerShape("person", find_people), "name": AnswerShape("name", find_names),
+          "named_person": AnswerShape("named_person", find_people),
           "location": AnswerShape("location", _locations),
-          "instance": AnswerShape("instance", _names),
-          "place": AnswerShape("place", _places)}
+          "instance": AnswerShape("instance", find_names),
+          "place": AnswerShape("place", find_places)}
 
 
 # The first wh-phrase of a question says what it asks for; a later one opens a clause
@@ -487,8 +415,37 @@ _IMPERSONAL_IT = re.compile(r"[\"“]?It\s+(?:(?:should|must|can|could|may|might
                             r"necessary|obvious|evident)\s+(?:that|to|noting)\b")
 
 
+# How much of a title's weight a sentence that names its holder gets ("Diarra visited"
+# for "the air force chief"): less than the sentence that says the title itself.
+ROLE_CREDIT = 0.75
+# Where a news text says who its people are: its opening, and the passages read.
+ROLES_READ_FROM = 3000
+
+
+def roles_of_documents(candidates: Sequence[Candidate], documents: Mapping[str, Document]
+                       ) -> dict[str, dict[str, frozenset[str]]]:
+    """Document id -> its people's last names -> their titles' words (``roles_in``), read
+    from the opening of each candidate's document and the candidates themselves."""
+    roles: dict[str, dict[str, frozenset[str]]] = {}
+    for cand in candidates[:SENTENCE_PASSAGES]:
+        doc = documents.get(cand.passage.document_id)
+        found = roles.setdefault(cand.passage.document_id, {})
+        for text in ([doc.text[:ROLES_READ_FROM]] if doc is not None else []) + [cand.passage.text]:
+            for name, role in roles_in(text).items():
+                found[name] = found.get(name, frozenset()) | role
+    return roles
+
+
+def role_credit(weights: Mapping[str, float], plain: frozenset[str],
+                roles: Mapping[str, frozenset[str]]) -> dict[str, float]:
+    """``ROLE_CREDIT`` for each question word that a title of a person the sentence names holds."""
+    titles = frozenset().union(*(roles[w] for w in plain if w in roles)) if roles else frozenset()
+    return {t: ROLE_CREDIT for t in weights if titles and _matches(t, titles)}
+
+
 def sentence_choices(question: str, shape: AnswerShape | None, candidates: Sequence[Candidate],
-                     weights: Mapping[str, float], vectors: WordVectors | None = None
+                     weights: Mapping[str, float], vectors: WordVectors | None = None,
+                     roles: Mapping[str, Mapping[str, frozenset[str]]] | None = None
                      ) -> list[SentenceChoice]:
     question_words = _stems(question)
     rephrased = paraphrasable(question, weights) if vectors is not None else []
@@ -506,7 +463,11 @@ def sentence_choices(question: str, shape: AnswerShape | None, candidates: Seque
                 s, words, plain = previous[0], own | previous[1], own_plain | previous[2]
             previous = (s, own, own_plain)
             sentence = p.text[s:e]
-            cover = coverage(weights, words, paraphrase_credit(vectors, rephrased, plain))
+            near = paraphrase_credit(vectors, rephrased, plain)
+            if roles:
+                for t, credit in role_credit(weights, plain, roles.get(p.document_id, {})).items():
+                    near[t] = max(near.get(t, 0.0), credit)
+            cover = coverage(weights, words, near)
             found = shape is not None and _novel_match(shape, sentence, question_words, places)
             non_answer = bool(_NON_ANSWER.search(sentence))
             # Long sentences match more words by chance; prefer the focused one.
@@ -691,12 +652,15 @@ class Assessment:
 
 
 def assess(question: str, candidates: Sequence[Candidate], weights: Mapping[str, float],
-           vectors: WordVectors | None = None) -> Assessment:
+           vectors: WordVectors | None = None, documents: Mapping[str, Document] | None = None
+           ) -> Assessment:
     """``vectors``: the encoder's word vectors, by which a sentence that says a question's
-    word otherwise ("purchases" for "buy") still covers it."""
+    word otherwise ("purchases" for "buy") still covers it. ``documents``: the candidates'
+    documents, whose openings say who the people they name are."""
     # What the question asks for is read once; the choice and the withholding both use it.
     shape = expected_answer(question)
-    choices = sentence_choices(question, shape, candidates, weights, vectors)
+    roles = roles_of_documents(candidates, documents or {})
+    choices = sentence_choices(question, shape, candidates, weights, vectors, roles)
     if not candidates or not choices:
         return Assessment([], None, 0.0, "nothing retrieved")
     sentences = pick_sentences(choices, weights)
@@ -715,7 +679,7 @@ def build_answer(question: str, candidates: Sequence[Candidate], documents: dict
                  weights: Mapping[str, float], abstain_below: float = ABSTAIN_BELOW,
                  vectors: WordVectors | None = None) -> Answer | None:
     """The answer, or None when the service should abstain."""
-    assessment = assess(question, candidates, weights, vectors)
+    assessment = assess(question, candidates, weights, vectors, documents)
     if assessment.withheld or assessment.confidence < abstain_below:
         return None
     citations = []

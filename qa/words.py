@@ -11,6 +11,9 @@ from functools import lru_cache
 
 WORD = re.compile(r"\w+", re.UNICODE)
 
+MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|"
+           "December")
+
 STOPWORDS = frozenset("""a an the of in on at to for from by with and or is are was were be been
 being do does did what which who whom whose when where why how that this these those it its
 as into about than then there their they them he she his her we our you your i me my not no

@@ -591,7 +591,11 @@ def which_rest_coverage(question: str, weights: Mapping[str, float], words: set[
 
 # "Who leads Wagner?": the word after "who" is the relation asked about, unless it is an
 # auxiliary ("Who is ...?", "Who did Russia send ...?").
-_WHO_THEN = re.compile(r"\bwho\s+(\w+)", re.IGNORECASE)
+# An adverb between them says how, not what: "Who allegedly backed the plotters?" asks who
+# backed them.
+_WHO_THEN = re.compile(
+    r"\bwho\s+(?:(?!(?:supply|apply|reply|rely|fly|multiply|comply|imply|rally)\b)\w+ly\s+)?(\w+)",
+    re.IGNORECASE)
 _AUXILIARIES = frozenset("""is was are were be been being did does do has have had can could
 will would shall should may might must""".split())
 

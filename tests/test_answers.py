@@ -1,6 +1,6 @@
 import pytest
 from qa.answers import (PARAPHRASE_AT, PARAPHRASE_FROM, SentenceChoice, _sentences_and_words,
-                        build_answer, coverage, expected_answer, names_the_doer,
+                        asked_relation, build_answer, coverage, expected_answer, names_the_doer,
                         paraphrasable, paraphrase_credit,
                         places_in, question_terms, question_weights, verified_citation)
 from embeddings.word_vectors import WordVectors
@@ -326,6 +326,9 @@ def test_counts_include_ranges_twice_none_and_a_year_shaped_number_before_its_no
 
 
 def test_a_who_question_is_answered_by_its_verb_in_the_passive_with_by():
+    assert asked_relation("Who allegedly backed the plotters?") == "backed"
+    assert asked_relation("Who supply the weapons?") == "supply"
+    assert asked_relation("Who is the envoy?") is None
     assert names_the_doer("stopped", "A group attempted a coup but were stopped by the rest of the army.")
     assert names_the_doer("designed", "The new logo was designed by a firm in Paris.")
     # Another verb's doer, or a "by" that is not after the verb, is not the answer.

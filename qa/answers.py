@@ -97,14 +97,18 @@ _AMOUNT_IN_WORDS = re.compile(
     rf"\ban?\s+(?:{_MAGNITUDE_WORDS})\s+(?:number|amount|quantity)\s+of\b", re.IGNORECASE)
 
 
-# "How long ...?" is answered by a count ("five to ten years"), by a span of dates ("from
+# "How long ...?" is answered by a count of units of time ("five to ten years"), by a span of dates ("from
 # 1870 to 1939", "until the second quarter of the 19th century", "well into the
 # nineteenth century"), by a stretch of time said in words ("several years", "for
 # decades", "since the establishment of our state") or by a start ("began in 2012"). One
 # date ("on 23rd May, 2022") or a bare unit ("last week") says when, not how long.
 _UNITS_OF_TIME = r"(?:years?|months?|weeks?|days?|decades?|centur(?:y|ies)|hours?|minutes?|generations?)"
+# A count counts only before a unit of time: "the two countries" says nothing of how long.
+_COUNT_OF = (r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+             r"fifteen|twenty|thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?)")
 _DURATION = re.compile(
-    rf"\b(?:several|many|some|a\s+few|few|a|an|a\s+couple\s+of|the\s+past|the\s+last)\s+"
+    rf"\b{_COUNT_OF}(?:\s*(?:to|or|-|–)\s*{_COUNT_OF})?\s+(?:\w+\s+)?{_UNITS_OF_TIME}\b"
+    rf"|\b(?:several|many|some|a\s+few|few|a|an|a\s+couple\s+of|the\s+past|the\s+last)\s+"
     rf"{_UNITS_OF_TIME}\b"
     rf"|\b(?:for|over)\s+(?:\w+\s+)?{_UNITS_OF_TIME}\b|\b(?:decades|centuries)\b"
     rf"|\bsince\s+(?:the\s+\w+|then\b|\d|(?:{MONTHS})\b)|\buntil\b|\bwell into\b|\ba long time\b"
@@ -115,7 +119,7 @@ _DURATION = re.compile(
 
 
 def _durations(sentence: str, places: frozenset[str] = frozenset()) -> list[str]:
-    return _counts(sentence) + [m.group(0) for m in _DURATION.finditer(sentence)]
+    return [m.group(0) for m in _DURATION.finditer(sentence)]
 
 
 def _counts_or(words: re.Pattern) -> Callable[..., list[str]]:

@@ -118,6 +118,11 @@ _DURATION = re.compile(
     re.IGNORECASE)
 
 
+# "What abbreviation is used for the Malian Armed Forces?" -> "(FAMa)": a word with two
+# capitals or more ("MINUSMA", "FAMa", "ctDNA").
+_ACRONYM = re.compile(r"\b[a-z]*[A-Z][\w-]*[A-Z][\w-]*\b")
+
+
 def _durations(sentence: str, places: frozenset[str] = frozenset()) -> list[str]:
     return [m.group(0) for m in _DURATION.finditer(sentence)]
 
@@ -149,7 +154,7 @@ def _locations(sentence: str, places: frozenset[str] = frozenset()) -> list[str]
 
 @dataclass(frozen=True)
 class AnswerShape:
-    # "date", "day", "number", "duration", "size", "person", "named_person" ("which official"), "place",
+    # "date", "day", "number", "duration", "acronym", "size", "person", "named_person" ("which official"), "place",
     # "location" ("where"), "name" or "instance" ("which X")
     kind: str
     # The spans of that kind in a sentence, given the words its text uses as places.
@@ -164,6 +169,7 @@ SHAPES = {"date": AnswerShape("date", _finder(_DATE)), "day": AnswerShape("day",
           "number": AnswerShape("number", _counts_or(_AMOUNT_IN_WORDS)),
           "size": AnswerShape("size", _counts_or(_MAGNITUDE)),
           "duration": AnswerShape("duration", _durations),
+          "acronym": AnswerShape("acronym", _finder(_ACRONYM)),
           "person": AnswerShape("person", find_people), "name": AnswerShape("name", find_names),
           "named_person": AnswerShape("named_person", find_people),
           "location": AnswerShape("location", _locations),
@@ -180,6 +186,10 @@ _WH = re.compile(
     # "Since when ...?" asks for a start, as "how long" does: "since the establishment of
     # our state" answers it, though no date does.
     r"|(?P<duration>\bhow long\b|\bsince when\b)"
+    # "What abbreviation is used for ...?", "What is chloroplast DNA abbreviated as?"; but
+    # "What does the abbreviation FAMa stand for?" asks for what it abbreviates.
+    r"|(?P<acronym>\bwhat (?:is |was |are )?(?:the |its |their )?(?:abbreviation|acronym|initials)\b"
+    r"(?!.*\bstands? for\b)|\bwhat\b(?=.*\babbreviated(?: as)?\W*$))"
     r"|(?P<number>\bhow (?:many|much|old|far)\b(?! of\b)"
     # "What was the monetary value of the agreement?" asks for an amount, as "how much" does.
     r"|\bwhat (?:(?:is|was|are|were) )?(?:the )?(?:\w+ )?(?:number|percentage|share|value|"
@@ -571,7 +581,7 @@ def confidence_of(features: Mapping[str, float], coefficients: Mapping[str, floa
 # the names "which ..." asks for are crisp enough to withhold on (bench/calibrate.py:
 # withholding on "person" too caught no more unanswerable questions and refused more).
 WITHHELD_KINDS = frozenset({"date", "day", "number", "duration", "size", "name", "named_person",
-                            "place", "location"})
+                            "place", "location", "acronym"})
 
 
 # "Which areas has the crisis affected?" asks for things of a kind, which a text may give

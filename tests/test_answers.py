@@ -34,6 +34,9 @@ def ask(question, candidates, documents, frequencies=None, vectors=None):
     ("For how long did the Huguenots keep French names?", "duration"),
     ("How long ago did it start?", "duration"),
     ("Since when has Russia helped Mali?", "duration"),
+    ("What abbreviation is used for the Malian Armed Forces?", "acronym"),
+    ("What is chloroplast DNA abbreviated as?", "acronym"),
+    ("What does the abbreviation FAMa stand for?", None),
     ("Who is the ambassador?", "person"),
     ("Which agency reported it?", "instance"),
     ("What is the name of the agency?", "name"),
@@ -64,6 +67,15 @@ def test_shapes_find_answers_the_question_does_not_already_hold():
     # A capital opening a paragraph or a quoted sentence says nothing either.
     name = expected_answer("Which agency?")
     assert name.find("He left.\n\nOfficials were told. \"Then it ended,\" he said.") == []
+
+
+def test_an_abbreviation_asked_for_is_a_word_of_capitals():
+    acronym = expected_answer("What abbreviation is used for the armed forces?")
+    assert acronym.find("Equipment for the Malian Armed Forces (FAMa), as the UN and cpDNA.") == [
+        "FAMa", "UN", "cpDNA"]
+    doc = Document(id="d", text="Intro line here. The Malian Armed Forces were strengthened.")
+    assert ask("What abbreviation is used for the Malian Armed Forces?", [cand("d", doc.text)],
+               {"d": doc}) is None
 
 
 def test_how_long_is_answered_by_a_stretch_of_time_not_by_one_date():

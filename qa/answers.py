@@ -154,7 +154,7 @@ def _locations(sentence: str, places: frozenset[str] = frozenset()) -> list[str]
 
 @dataclass(frozen=True)
 class AnswerShape:
-    # "date", "day", "number", "duration", "acronym", "size", "person", "named_person" ("which official"), "place",
+    # "date", "day", "number", "duration", "start", "acronym", "size", "person", "named_person" ("which official"), "place",
     # "location" ("where"), "name" or "instance" ("which X")
     kind: str
     # The spans of that kind in a sentence, given the words its text uses as places.
@@ -169,6 +169,8 @@ SHAPES = {"date": AnswerShape("date", _finder(_DATE)), "day": AnswerShape("day",
           "number": AnswerShape("number", _counts_or(_AMOUNT_IN_WORDS)),
           "size": AnswerShape("size", _counts_or(_MAGNITUDE)),
           "duration": AnswerShape("duration", _durations),
+          "start": AnswerShape("start", lambda sentence, places=frozenset(): (
+              _finder(_DATE)(sentence) + _durations(sentence))),
           "acronym": AnswerShape("acronym", _finder(_ACRONYM)),
           "person": AnswerShape("person", find_people), "name": AnswerShape("name", find_names),
           "named_person": AnswerShape("named_person", find_people),
@@ -183,9 +185,10 @@ _WH = re.compile(
     r"(?P<day>\b(?:what|which) (?:date|day)\b)"
     r"|(?P<date>\bwhen\b|\b(?:what|which) (?:year|month)\b)"
     r"|(?P<size>\bhow (?:big|large)\b)"
-    # "Since when ...?" asks for a start, as "how long" does: "since the establishment of
-    # our state" answers it, though no date does.
-    r"|(?P<duration>\bhow long\b|\bsince when\b)"
+    r"|(?P<duration>\bhow long\b)"
+    # "Since when ...?" asks for a start: a date ("in 2013"), or a start said otherwise
+    # ("since the establishment of our state").
+    r"|(?P<start>\bsince when\b)"
     # "What abbreviation is used for ...?", "What is chloroplast DNA abbreviated as?"; but
     # "What does the abbreviation FAMa stand for?" asks for what it abbreviates.
     r"|(?P<acronym>\bwhat (?:is |was |are )?(?:the |its |their )?(?:abbreviation|acronym|initials)\b"
@@ -580,8 +583,8 @@ def confidence_of(features: Mapping[str, float], coefficients: Mapping[str, floa
 # instructors"), so a missing person name is left to the confidence; dates, counts and
 # the names "which ..." asks for are crisp enough to withhold on (bench/calibrate.py:
 # withholding on "person" too caught no more unanswerable questions and refused more).
-WITHHELD_KINDS = frozenset({"date", "day", "number", "duration", "size", "name", "named_person",
-                            "place", "location", "acronym"})
+WITHHELD_KINDS = frozenset({"date", "day", "number", "duration", "start", "size", "name",
+                            "named_person", "place", "location", "acronym"})
 
 
 # "Which areas has the crisis affected?" asks for things of a kind, which a text may give

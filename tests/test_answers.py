@@ -33,7 +33,7 @@ def ask(question, candidates, documents, frequencies=None, vectors=None):
     ("How many troops were sent?", "number"),
     ("For how long did the Huguenots keep French names?", "duration"),
     ("How long ago did it start?", "duration"),
-    ("Since when has Russia helped Mali?", "duration"),
+    ("Since when has Russia helped Mali?", "start"),
     ("What abbreviation is used for the Malian Armed Forces?", "acronym"),
     ("What is chloroplast DNA abbreviated as?", "acronym"),
     ("What does the abbreviation FAMa stand for?", None),
@@ -76,6 +76,14 @@ def test_an_abbreviation_asked_for_is_a_word_of_capitals():
     doc = Document(id="d", text="Intro line here. The Malian Armed Forces were strengthened.")
     assert ask("What abbreviation is used for the Malian Armed Forces?", [cand("d", doc.text)],
                {"d": doc}) is None
+
+
+def test_since_when_is_answered_by_a_date_or_a_start_said_otherwise():
+    start = expected_answer("Since when has MINUSMA operated?")
+    assert start.find("It was set up in 2013.") == ["2013"]
+    assert start.find("It has helped since the establishment of our state.") == [
+        "since the establishment"]
+    assert start.find("It has helped us a lot.") == []
 
 
 def test_how_long_is_answered_by_a_stretch_of_time_not_by_one_date():

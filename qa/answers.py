@@ -24,7 +24,8 @@ from itertools import repeat
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 
 from qa.models import Answer, Citation, Document
-from qa.names import CALENDAR, find_names, find_people, find_places, places_in, roles_in
+from qa.names import (CALENDAR, bare, find_names, find_people, find_places, places_in,
+                      roles_in)
 from qa.retrieval import PASSAGES_REMEMBERED, Candidate, shingle_overlap, shingles
 from qa.sentences import sentence_spans
 from qa.words import MONTHS, STOPWORDS, stem, tokens, written_as_names
@@ -97,12 +98,14 @@ _AMOUNT_IN_WORDS = re.compile(
     rf"\ban?\s+(?:{_MAGNITUDE_WORDS})\s+(?:number|amount|quantity)\s+of\b", re.IGNORECASE)
 
 
-# "How long ...?" is answered by a count of units of time ("five to ten years"), by a span of dates ("from
-# 1870 to 1939", "until the second quarter of the 19th century", "well into the
-# nineteenth century"), by a stretch of time said in words ("several years", "for
-# decades", "since the establishment of our state") or by a start ("began in 2012"). One
-# date ("on 23rd May, 2022") or a bare unit ("last week") says when, not how long.
-_UNITS_OF_TIME = r"(?:years?|months?|weeks?|days?|decades?|centur(?:y|ies)|hours?|minutes?|generations?)"
+# "How long ...?" is answered by a count of units of time ("five to ten years"), by a
+# span of dates ("from 1870 to 1939", "until the second quarter of the 19th century",
+# "well into the nineteenth century"), by a stretch of time said in words ("several
+# years", "for decades", "since the establishment of our state") or by a start ("began
+# in 2012"). One date ("on 23rd May, 2022") or a bare unit ("last week") says when, not
+# how long.
+_UNITS_OF_TIME = (r"(?:years?|months?|weeks?|days?|decades?|centur(?:y|ies)|hours?|minutes?|"
+                  r"generations?)")
 # A count counts only before a unit of time: "the two countries" says nothing of how long.
 _COUNT_OF = (r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
              r"fifteen|twenty|thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?)")
@@ -114,7 +117,8 @@ _DURATION = re.compile(
     rf"|\bsince\s+(?:the\s+\w+|then\b|\d|(?:{MONTHS})\b)|\buntil\b|\bwell into\b|\ba long time\b"
     r"|\b\d{3,4}\s*(?:to|until|till|through|and|–|-)\s*\d{3,4}\b"
     # A start says how long up to now: "began in 2012", "started on April 25, 2013".
-    rf"|\b(?:began|begun|started|starting|beginning|since)\s+(?:in\s+|on\s+)?(?:\d{{4}}|(?:{MONTHS})\b)",
+    rf"|\b(?:began|begun|started|starting|beginning|since)\s+(?:in\s+|on\s+)?"
+    rf"(?:\d{{4}}|(?:{MONTHS})\b)",
     re.IGNORECASE)
 
 
@@ -154,7 +158,8 @@ def _locations(sentence: str, places: frozenset[str] = frozenset()) -> list[str]
 
 @dataclass(frozen=True)
 class AnswerShape:
-    # "date", "day", "number", "duration", "start", "acronym", "size", "person", "named_person" ("which official"), "place",
+    # "date", "day", "number", "duration", "start", "acronym", "size", "person",
+    # "named_person" ("which official"), "identity" ("who is Igor Gromyko?"), "place",
     # "location" ("where"), "name" or "instance" ("which X")
     kind: str
     # The spans of that kind in a sentence, given the words its text uses as places.
@@ -191,7 +196,8 @@ _WH = re.compile(
     r"|(?P<start>\bsince when\b)"
     # "What abbreviation is used for ...?", "What is chloroplast DNA abbreviated as?"; but
     # "What does the abbreviation FAMa stand for?" asks for what it abbreviates.
-    r"|(?P<acronym>\bwhat (?:is |was |are )?(?:the |its |their )?(?:abbreviation|acronym|initials)\b"
+    r"|(?P<acronym>\bwhat (?:is |was |are )?(?:the |its |their )?"
+    r"(?:abbreviation|acronym|initials)\b"
     r"(?!.*\bstands? for\b)|\bwhat\b(?=.*\babbreviated(?: as)?\W*$))"
     r"|(?P<number>\bhow (?:many|much|old|far)\b(?! of\b)"
     # "What was the monetary value of the agreement?" asks for an amount, as "how much" does.
@@ -214,8 +220,42 @@ _WH = re.compile(
     r"|(?P<other>\b(?:what|why|how|in which|of which)\b)")
 
 
+# "Who is Igor Gromyko?", "What is Diarra's job?", "What position does Diop hold?": the
+# answer is the title the text gives the person where it introduces them ("Igor Gromyko,
+# Ambassador of the Russian Federation in Mali"), not any sentence that names them.
+_OFFICE = r"(?:job|position|title|role|post|rank|office|occupation)"
+_IDENTITY = re.compile(
+    r"\s*(?:who\s+(?:is|was)\s+(?P<a>[^?]+?)"
+    rf"|what\s+(?:is|was)\s+(?P<b>[^?]+?)['’]s?\s+{_OFFICE}"
+    rf"|what\s+{_OFFICE}\s+(?:does|did)\s+(?P<c>[^?]+?)\s+(?:hold|have|occupy))\s*\??\s*$",
+    re.IGNORECASE)
+
+
+def asked_identity(question: str) -> str | None:
+    """The name of the person a "who is <name>?" question asks about, or None when it
+    asks about a description ("Who is the ambassador?", "Who is responsible?")."""
+    m = _IDENTITY.fullmatch(question)
+    if m is None:
+        return None
+    words = m.group(m.lastgroup).split()
+    # A name is capitalised, unless the whole question is typed in lower case.
+    written_as_name = question == question.lower() or all(w[0].isupper() for w in words)
+    if not 1 <= len(words) <= 4 or not written_as_name or words[0].lower() in STOPWORDS:
+        return None
+    return " ".join(words)
+
+
+def _titles_of(name: str) -> Callable[..., list[str]]:
+    """A finder of the titles a sentence gives the person ``name`` ("Igor Gromyko")."""
+    last = bare(name.split()[-1])
+    return lambda sentence, places=frozenset(): sorted(roles_in(sentence).get(last, ()))
+
+
 def expected_answer(question: str) -> AnswerShape | None:
     """What the answer to a wh-question looks like: a date, a number, a person, a name."""
+    name = asked_identity(question)
+    if name is not None:
+        return AnswerShape("identity", _titles_of(name))
     m = _WH.search(question.lower())
     if m is None or m.lastgroup == "other":
         return None
@@ -272,6 +312,9 @@ def question_terms(question: str) -> list[str]:
     """The question's meaningful words, in order: stopwords and framing words dropped,
     and the words of its wh-phrase ("what date", "how many"), which say what kind of
     answer it wants, not what the answer is about."""
+    name = asked_identity(question)
+    if name is not None:  # "What is Diarra's job?" is about Diarra only
+        return list(dict.fromkeys(w for w in tokens(name) if w not in STOPWORDS))
     wh = _WH.search(question.lower())
     # "which Russian official": "which" and "official" say what is asked; "Russian" is
     # what the answer is about.
@@ -466,7 +509,10 @@ def sentence_choices(question: str, shape: AnswerShape | None, candidates: Seque
                      ) -> list[SentenceChoice]:
     question_words = _stems(question)
     rephrased = paraphrasable(question, weights) if vectors is not None else []
-    sought = candidates[:SENTENCE_PASSAGES]
+    # Every passage that names a person answers "Who is <name>?" as well by its words; the
+    # one that introduces them need not rank in the first few.
+    identity = shape is not None and shape.kind == "identity"
+    sought = candidates if identity else candidates[:SENTENCE_PASSAGES]
     places = places_in([c.passage.text for c in sought]) if shape is not None else frozenset()
     choices = []
     for passage_rank, cand in enumerate(sought):

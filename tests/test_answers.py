@@ -1,5 +1,5 @@
 import pytest
-from qa.answers import (PARAPHRASE_AT, PARAPHRASE_FROM, SentenceChoice, _sentences_and_words,
+from qa.answers import (PARAPHRASE_AT, asked_identity, PARAPHRASE_FROM, SentenceChoice, _sentences_and_words,
                         asked_relation, build_answer, coverage, expected_answer, names_the_doer,
                         paraphrasable, paraphrase_credit,
                         places_in, question_terms, question_weights, verified_citation)
@@ -35,6 +35,9 @@ def ask(question, candidates, documents, frequencies=None, vectors=None):
     ("How long ago did it start?", "duration"),
     ("Since when has Russia helped Mali?", "start"),
     ("What abbreviation is used for the Malian Armed Forces?", "acronym"),
+    ("Who is Igor Gromyko?", "identity"),
+    ("What position does Abdoulaye Diop hold?", "identity"),
+    ("Who is the ambassador of Russia?", "person"),
     ("What is chloroplast DNA abbreviated as?", "acronym"),
     ("What does the abbreviation FAMa stand for?", None),
     ("Who is the ambassador?", "person"),
@@ -67,6 +70,28 @@ def test_shapes_find_answers_the_question_does_not_already_hold():
     # A capital opening a paragraph or a quoted sentence says nothing either.
     name = expected_answer("Which agency?")
     assert name.find("He left.\n\nOfficials were told. \"Then it ended,\" he said.") == []
+
+
+def test_who_is_a_named_person_asks_for_the_titles_the_text_gives_them():
+    assert asked_identity("Who is Igor Gromyko?") == "Igor Gromyko"
+    assert asked_identity("who is peskov") == "peskov"
+    assert asked_identity("What is Diarra's job?") == "Diarra"
+    assert asked_identity("What position does Abdoulaye Diop hold?") == "Abdoulaye Diop"
+    for description in ("Who is the ambassador?", "Who is responsible?",
+                        "Who is responsible for the attacks on the capital?"):
+        assert asked_identity(description) is None
+    assert question_terms("What is Diarra's job?") == ["diarra"]
+    doc = Document(id="d", text="Intro line here. Igor Gromyko also reassured the partners. "
+                                "The partnership, says Igor Gromyko, Ambassador of the Russian "
+                                "Federation in Mali, is strong. Igor Gromyko met them.")
+    answer = ask("Who is Igor Gromyko?", [cand("d", doc.text)], {"d": doc})
+    assert answer is not None and "Ambassador of the Russian Federation" in answer.citations[0].quote
+    # The passage that introduces him is sought below the first few too.
+    others = [Document(id=f"o{i}", text=f"Intro line here. Igor Gromyko spoke on day {i}.")
+              for i in range(3)]
+    passages = [cand(o.id, o.text, row=i + 2) for i, o in enumerate(others)] + [cand("d", doc.text)]
+    answer = ask("Who is Igor Gromyko?", passages, {"d": doc, **{o.id: o for o in others}})
+    assert answer is not None and "Ambassador of the Russian Federation" in answer.citations[0].quote
 
 
 def test_an_abbreviation_asked_for_is_a_word_of_capitals():

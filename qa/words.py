@@ -20,8 +20,24 @@ as into about than then there their they them he she his her we our you your i m
 has have had will would can could should may might shall s""".split())
 
 
+# "doesn't", "we're": WORD would read "doesn" and "t", "re" as words, which no text
+# holds; the negation is kept as "not" (a stopword), the rest of a contraction dropped.
+_CONTRACTION = re.compile(r"\b(?:can|won)['’]t\b|n['’]t\b|['’](?:ll|re|ve|d|m)\b")
+_EXPANDED = {"can": "can not", "won": "will not"}
+
+
+def _expand(m: re.Match) -> str:
+    word = m.group(0)
+    if word[:3] in _EXPANDED:
+        return _EXPANDED[word[:3]]
+    return " not" if word[0] == "n" else ""
+
+
 def tokens(text: str) -> list[str]:
-    return WORD.findall(text.lower())
+    text = text.lower()
+    if "'" in text or "’" in text:
+        text = _CONTRACTION.sub(_expand, text)
+    return WORD.findall(text)
 
 
 # Irregular past forms of common verbs, which no suffix rule reaches: "Who did Russia send?"

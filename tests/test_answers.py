@@ -483,3 +483,12 @@ def test_a_value_or_a_city_asked_for_and_not_given_is_withheld():
                {"d": doc}) is None
     assert ask("In which city did the ambassador host the minister?", [cand("d", doc.text)],
                {"d": doc}) is None
+
+
+def test_contractions_are_not_words_of_the_question():
+    from qa.words import tokens
+
+    assert question_terms("Why doesn't the prime minister care?") == ["prime", "minister", "care"]
+    assert tokens("We can't, won't, we're sure they'd go.") == [
+        "we", "can", "not", "will", "not", "we", "sure", "they", "go"]
+    assert tokens("Mali's army") == ["mali", "s", "army"]  # a possessive is not a contraction

@@ -281,6 +281,7 @@ characterize characterise refer refers stand stands mean means say said says spe
 told mention mentioned view words so far up now own mainly also other others kind type
 sort way whether""".split())
 
+_HOW_MUCH = re.compile(r"\bhow\s+(?:much|many)\b", re.IGNORECASE)
 _SET_ASIDE = re.compile(r"\b(?:besides|apart from|aside from|other than|except(?: for)?)\s+[^,?;]+",
                         re.IGNORECASE)
 
@@ -322,6 +323,8 @@ def question_terms(question: str) -> list[str]:
     asked = {phrase[0], phrase[-1]} if phrase else set()
     # "Besides military equipment, what ...?": what it sets aside is not the answer.
     question = _SET_ASIDE.sub(" ", question)
+    # "How much of the territory ...?" asks for a part, which no "much" in the text says.
+    question = _HOW_MUCH.sub("how", question)
     words = [w for w in tokens(question) if w not in STOPWORDS and w not in asked]
     framing = QUESTION_FRAME | speaker_words(question)
     return list(dict.fromkeys([w for w in words if w not in framing] or words))

@@ -492,3 +492,9 @@ def test_contractions_are_not_words_of_the_question():
     assert tokens("We can't, won't, we're sure they'd go.") == [
         "we", "can", "not", "will", "not", "we", "sure", "they", "go"]
     assert tokens("Mali's army") == ["mali", "s", "army"]  # a possessive is not a contraction
+
+
+def test_how_much_of_asks_for_a_part_and_much_is_not_a_word_to_cover():
+    assert question_terms("how much of the territory has mali retaken") == [
+        "territory", "mali", "retaken"]
+    assert "many" in question_terms("In what part did many students migrate?")

@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from qa.store import Store, StoredPassage
-from qa.words import query_terms, written_as_names
+from qa.words import other_forms, query_terms, written_as_names
 
 if TYPE_CHECKING:
     import numpy as np
@@ -80,8 +80,9 @@ def _one_index_word(a: str, b: str) -> bool:
 
 
 def lexical_query(store: Store, query: str, vectors: WordVectors | None) -> str:
-    """``query``, and for each of its words that no passage holds, the words nearest to it
-    (by ``vectors``) that some passage does hold.
+    """``query``, with the other forms of its irregular verbs ("send" also searches
+    "sent"), and for each of its words that no passage holds, the words nearest to it (by
+    ``vectors``) that some passage does hold.
 
     A word the corpus lacks finds nothing by BM25, and the question's other words then
     rank the passages: "Who is Russia's envoy to Mali?" ranked every passage on Russia
@@ -90,26 +91,28 @@ def lexical_query(store: Store, query: str, vectors: WordVectors | None) -> str:
     own words searches as before; names and figures are never widened (no other country
     stands for "Peru").
     """
-    if vectors is None:
-        return query
     names = written_as_names(query)
     terms = [t for t in query_terms(query) if t.isalpha() and t not in names]
-    if not terms:
-        return query
-    frequencies = store.document_frequencies(terms)
-    added: list[str] = []
-    for term in terms:
-        if frequencies[term]:
-            continue
-        near = [w for w, _ in vectors.neighbours(term, STAND_IN_FROM) if w.isalpha()]
-        held = store.document_frequencies(near)
-        stand_ins: list[str] = []
-        for word in near:
-            if (held[word] and len(stand_ins) < STAND_INS
-                    and not any(_one_index_word(word, w) for w in [term, *added, *stand_ins])):
-                stand_ins.append(word)
-        added += stand_ins
-    return " ".join([query, *added]) if added else query
+    added = [f for t in terms for f in other_forms(t) if f not in terms]
+    if vectors is not None and terms:
+        frequencies = store.document_frequencies(terms)
+        for term in terms:
+            if not frequencies[term]:
+                added += _stand_ins(store, vectors, term, added)
+    return " ".join([query, *dict.fromkeys(added)]) if added else query
+
+
+def _stand_ins(store: Store, vectors: WordVectors, term: str, added: Sequence[str]) -> list[str]:
+    """Up to STAND_INS corpus words nearest to ``term``, none that the index reads as a word
+    already searched."""
+    near = [w for w, _ in vectors.neighbours(term, STAND_IN_FROM) if w.isalpha()]
+    held = store.document_frequencies(near)
+    stand_ins: list[str] = []
+    for word in near:
+        if (held[word] and len(stand_ins) < STAND_INS
+                and not any(_one_index_word(word, w) for w in [term, *added, *stand_ins])):
+            stand_ins.append(word)
+    return stand_ins
 
 
 def dense_candidates(store: Store, vectors: VectorIndex, query_vector: np.ndarray, k: int,

@@ -71,6 +71,20 @@ IRREGULAR_FORMS = {form: base for base, forms in (
 ) for form in forms.split()}
 
 
+# A verb's other forms, both ways ("send" -> "sent", "sent" -> "send"): the lexical index
+# stems by rule, and no rule takes "send" to "sent".
+VERB_FORMS: dict[str, tuple[str, ...]] = {}
+for _form, _base in IRREGULAR_FORMS.items():
+    VERB_FORMS[_base] = VERB_FORMS.get(_base, ()) + (_form,)
+for _form, _base in IRREGULAR_FORMS.items():
+    VERB_FORMS[_form] = (_base,) + tuple(f for f in VERB_FORMS[_base] if f != _form)
+
+
+def other_forms(word: str) -> tuple[str, ...]:
+    """The other forms of an irregular verb ("send" -> "sent"), none for another word."""
+    return VERB_FORMS.get(word, ())
+
+
 # Answer selection stems every word of every sentence it weighs, hundreds a question, from
 # a vocabulary that repeats: remembering them took sentence choice from 0.7 to 0.4 ms.
 @lru_cache(maxsize=1 << 16)

@@ -51,7 +51,7 @@ def ask(question, candidates, documents, frequencies=None, vectors=None):
     ("What is the price of the aircraft?", "number"),
     ("In which areas do they cooperate?", None),
     ("How much of the territory was regained?", None),
-    ("Why did it happen?", None),
+    ("Why did it happen?", "reason"),
 ])
 def test_expected_answer_shapes(question, kind):
     shape = expected_answer(question)
@@ -92,6 +92,19 @@ def test_who_is_a_named_person_asks_for_the_titles_the_text_gives_them():
     passages = [cand(o.id, o.text, row=i + 2) for i, o in enumerate(others)] + [cand("d", doc.text)]
     answer = ask("Who is Igor Gromyko?", passages, {"d": doc, **{o.id: o for o in others}})
     assert answer is not None and "Ambassador of the Russian Federation" in answer.citations[0].quote
+
+
+def test_why_is_answered_by_a_cause_or_a_purpose_and_withheld_without_one():
+    reason = expected_answer("Why did Russia send instructors?")
+    assert reason.find("Russia has sent instructors to our country to help us.") == ["to help"]
+    assert reason.find("The campaign is aimed at blackmailing Mali, in order to stop it.") == [
+        "aimed at", "in order to"]
+    assert reason.find("They were mocked for being methodical.") == ["for being"]
+    assert reason.find("Diarra visited the arms show at the centre outside Moscow.") == []
+    doc = Document(id="d", text="Intro line here. Last week, Diarra visited the Army-2024 arms "
+                                "show outside Moscow.")
+    assert ask("Why did Diarra visit the Army-2024 arms show?", [cand("d", doc.text)],
+               {"d": doc}) is None
 
 
 def test_an_abbreviation_asked_for_is_a_word_of_capitals():

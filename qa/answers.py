@@ -223,7 +223,9 @@ _WH = re.compile(
     # "In which city ...?" asks for a place as "which city" does.
     r"|(?P<place>\b(?:(?:in|to|from|at) )?(?:which|what) (?:\w+ )?(?:country|countries|nation|nations|city|cities|town|towns|"
     r"capital|region|province)\b)"
-    r"|(?P<name>\bwhat(?: is| was|['’]s) (?:the|his|her|its|their) (?:\w+ )?name\b)"
+    # "full name of mali's foreign minister": a name asked for without a question word.
+    r"|(?P<name>\bwhat(?: is| was|['’]s) (?:the|his|her|its|their) (?:\w+ )?name\b"
+    r"|^\s*(?:the\s+)?(?:full\s+)?name\s+of\b)"
     # "Which agency ...?" asks for an instance of a kind, often by name; "In which areas
     # ...?" need not.
     r"|(?P<instance>(?<!\bin )(?<!\bof )(?<!\bto )(?<!\bfor )(?<!\bfrom )(?<!\bat )(?<!\bon )"
@@ -334,6 +336,8 @@ def question_terms(question: str) -> list[str]:
     # what the answer is about.
     phrase = tokens(wh.group(0)) if wh is not None and wh.lastgroup != "other" else []
     asked = {phrase[0], phrase[-1]} if phrase else set()
+    if wh is not None and wh.lastgroup == "name":  # "full name of": no word of it is the topic
+        asked = set(phrase)
     # "Besides military equipment, what ...?": what it sets aside is not the answer.
     question = _SET_ASIDE.sub(" ", question)
     # "How much of the territory ...?" asks for a part, which no "much" in the text says.

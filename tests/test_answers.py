@@ -43,6 +43,7 @@ def ask(question, candidates, documents, frequencies=None, vectors=None):
     ("Who is the ambassador?", "person"),
     ("Which agency reported it?", "instance"),
     ("What is the name of the agency?", "name"),
+    ("full name of mali's foreign minister", "name"),
     # "In which city" asks what "which city" does; "in which areas" need not be a name.
     ("In which city did the ambassador host the minister?", "place"),
     ("From which country did the jets come?", "place"),
@@ -511,3 +512,8 @@ def test_how_much_of_asks_for_a_part_and_much_is_not_a_word_to_cover():
     assert question_terms("how much of the territory has mali retaken") == [
         "territory", "mali", "retaken"]
     assert "many" in question_terms("In what part did many students migrate?")
+
+
+def test_the_words_asking_for_a_name_are_not_the_topic():
+    assert question_terms("full name of mali's foreign minister") == ["mali", "foreign", "minister"]
+    assert question_terms("What is the full name of the agency?") == ["agency"]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import repeat
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
@@ -566,6 +566,23 @@ def sentence_choices(question: str, shape: AnswerShape | None, candidates: Seque
     return choices
 
 
+def with_what_follows(choice: SentenceChoice, choices: Sequence[SentenceChoice]) -> SentenceChoice:
+    """``choice`` read with the sentence after it in its passage, if there is one.
+
+    "Diarra did not specify how many Russian troops are stationed in Mali." says that a
+    figure is not given, which answers no "how many"; but what a speaker said about it, or
+    why he gave none, is what he says next ("I don't have the numbers with me ...")."""
+    following = [c for c in choices if c.passage_id == choice.passage_id
+                 and 0 <= c.start - choice.end <= 3 and not c.non_answer]
+    if not following:
+        return choice
+    after = min(following, key=lambda c: c.start)
+    return replace(choice, end=after.end, text=f"{choice.text} {after.text}",
+                   words=choice.words | after.words, non_answer=False,
+                   coverage=max(choice.coverage, after.coverage),
+                   shape_found=choice.shape_found or after.shape_found)
+
+
 def pick_sentences(choices: Sequence[SentenceChoice], weights: Mapping[str, float]
                    ) -> list[SentenceChoice]:
     """The best sentence, then up to ``MAX_SENTENCES - 1`` more from other passages when
@@ -751,6 +768,16 @@ def assess(question: str, candidates: Sequence[Candidate], weights: Mapping[str,
     if not candidates or not choices:
         return Assessment([], None, 0.0, "nothing retrieved")
     sentences = pick_sentences(choices, weights)
+    # A sentence that says the answer is not given ("Diarra did not specify how many
+    # Russian troops are stationed in Mali") and says more of the question than the best
+    # one: a count, a date, a name asked for is not given, however near the "3,300 troops"
+    # of another mission; what the speaker said about it, or why he gave none, is what he
+    # says next ("I don't have the numbers with me ...").
+    denial = max((c for c in choices if c.non_answer), key=lambda c: c.coverage, default=None)
+    denied = denial is not None and denial.coverage >= sentences[0].coverage
+    if denied and (shape is None or shape.kind == "reason"):
+        sentences = [with_what_follows(denial, choices)]
+        denied = False
     relation = asked_relation(question)
     # Only a who-question has a doer to name.
     doer = relation if shape is not None and shape.kind == "person" else None
@@ -758,8 +785,10 @@ def assess(question: str, candidates: Sequence[Candidate], weights: Mapping[str,
     # Only a "which X" question is answered by what it says about X.
     rest_covered = (which_rest_coverage(question, weights, sentences[0].words)
                     if shape is not None and shape.kind == "instance" else 0.0)
-    return Assessment(sentences, features, confidence_of(features),
-                      withheld_because(shape, sentences[0], relation, rest_covered))
+    withheld = withheld_because(shape, sentences[0], relation, rest_covered)
+    if withheld is None and denied and shape is not None and shape.kind in WITHHELD_KINDS:
+        withheld = "the text says the answer is not given"
+    return Assessment(sentences, features, confidence_of(features), withheld)
 
 
 def build_answer(question: str, candidates: Sequence[Candidate], documents: dict[str, Document],

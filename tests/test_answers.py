@@ -517,3 +517,20 @@ def test_how_much_of_asks_for_a_part_and_much_is_not_a_word_to_cover():
 def test_the_words_asking_for_a_name_are_not_the_topic():
     assert question_terms("full name of mali's foreign minister") == ["mali", "foreign", "minister"]
     assert question_terms("What is the full name of the agency?") == ["agency"]
+
+
+DENIAL = Document(id="d", text=(
+    "Intro line here. Diarra did not specify how many Russian troops are stationed in Mali. "
+    "\"I don't have the numbers with me right now,\" he said. In 2012 the UN authorized "
+    "the deployment of 3,300 troops from the African mission in Mali."))
+
+
+def test_a_count_the_text_says_is_not_given_is_withheld_though_another_count_is_near():
+    assert ask("How many Russian troops are in Mali?", [cand("d", DENIAL.text)], {"d": DENIAL}) is None
+
+
+def test_what_a_speaker_said_of_what_he_did_not_give_is_what_he_says_next():
+    answer = ask("What did Diarra say when asked about the number of Russian troops?",
+                 [cand("d", DENIAL.text)], {"d": DENIAL})
+    assert answer is not None and "I don't have the numbers" in answer.citations[0].quote
+    assert answer.citations[0].quote.startswith("Diarra did not specify")

@@ -199,7 +199,7 @@ SHAPES = {"date": AnswerShape("date", _finder(_DATE)), "day": AnswerShape("day",
 # The first wh-phrase of a question says what it asks for; a later one opens a clause
 # ("What office did he hold when the army took over?" asks for an office, not a date).
 _WH = re.compile(
-    r"(?P<day>\b(?:what|which) (?:date|day)\b)"
+    r"(?P<day>\b(?:what|which) (?:exact |precise |specific )?(?:date|day)\b)"
     r"|(?P<date>\bwhen\b|\b(?:what|which) (?:year|month)\b)"
     r"|(?P<size>\bhow (?:big|large)\b)"
     r"|(?P<duration>\bhow long\b)"
@@ -302,8 +302,12 @@ _SET_ASIDE = re.compile(r"\b(?:besides|apart from|aside from|other than|except(?
 
 # An everyday word the corpus never uses weighs as a word this share of passages hold:
 # in a small corpus, such a word is more often a paraphrase ("held talks" for
-# "negotiations", "shipped" for "delivered") than a topic the corpus lacks.
-ABSENT_WORD_SHARE = 0.1
+# "negotiations", "shipped" for "delivered") or talk ("So Mali got a bunch of powerful
+# weapons, but who did Russia actually send over ...?") than a topic the corpus lacks.
+# At 0.1 a chatty question's every such word weighed nearly as much as a name, and the
+# right sentence was found but refused; at 0.3 the calibration set's false abstentions
+# fell from 0.067 to 0.022 (answered right 0.889 -> 0.933), xquad_en's did not move.
+ABSENT_WORD_SHARE = 0.3
 
 
 # "According to Diarra, ...", "in the view of the air force chief", "in Diarra's words",
@@ -613,13 +617,13 @@ def pick_sentences(choices: Sequence[SentenceChoice], weights: Mapping[str, floa
 # -- confidence -------------------------------------------------------------------------
 
 # Fitted by bench/calibrate.py (logistic regression: is the answer right?) with the
-# default encoder. The threshold is where, on its tables for the two training sets,
-# abstaining more stops catching unanswerable questions for free: from 0.20 to 0.25 one
-# more seeds calibration question is abstained on (0.767 -> 0.800) and no answerable one
-# is refused; 0.35 catches one more but refuses 3% more of xquad_en's answerable
-# questions (answered right 0.798 -> 0.780), and up to 0.55 none more.
-COEFFICIENTS = {"bias": -5.414, "dense": 3.1, "coverage": 5.359, "passage_coverage": 1.534,
-                "shape_found": -0.214, "names_the_doer": 0.963}
+# default encoder. The threshold is where, on its tables for the training sets,
+# abstaining more stops catching unanswerable questions cheaply: from 0.20 to 0.25 the
+# xquad_en near misses are refused 0.712 -> 0.763 for 0.6% of xquad_en's answers; 0.30
+# refuses no more of the seeds calibration set's unanswerable questions and 4.4% more of
+# its answerable ones, and 0.35 refuses 3% more of xquad_en's (0.797 -> 0.781).
+COEFFICIENTS = {"bias": -5.586, "dense": 3.284, "coverage": 5.209, "passage_coverage": 1.662,
+                "shape_found": -0.163, "names_the_doer": 0.872}
 ABSTAIN_BELOW = 0.25
 
 

@@ -1,5 +1,5 @@
 import pytest
-from qa.answers import (PARAPHRASE_AT, asked_identity, PARAPHRASE_FROM, SentenceChoice, _sentences_and_words,
+from qa.answers import (ABSENT_WORD_SHARE, PARAPHRASE_AT, asked_identity, PARAPHRASE_FROM, SentenceChoice, _sentences_and_words,
                         asked_relation, build_answer, coverage, expected_answer, names_the_doer,
                         paraphrasable, paraphrase_credit,
                         places_in, question_terms, question_weights, verified_citation)
@@ -30,6 +30,7 @@ def ask(question, candidates, documents, frequencies=None, vectors=None):
 
 @pytest.mark.parametrize("question, kind", [
     ("When was MINUSMA established?", "date"),
+    ("On what exact day did they meet?", "day"),
     ("How many troops were sent?", "number"),
     ("For how long did the Huguenots keep French names?", "duration"),
     ("How long ago did it start?", "duration"),
@@ -170,7 +171,7 @@ def test_common_words_weigh_less_than_rare_ones():
 def test_a_word_the_corpus_lacks_weighs_most_only_when_written_as_a_name_or_figure():
     w = question_weights("Which official held talks with Gromyko in Peru in 1999?",
                          {"official": 3, "held": 0, "talks": 0, "gromyko": 0, "peru": 0,
-                          "1999": 0, "ambassador": 10}, 100)
+                          "1999": 0, "ambassador": round(ABSENT_WORD_SHARE * 100)}, 100)
     # "held" and "talks" are everyday words, likely said otherwise ("negotiations");
     # a name or a year the corpus lacks is what the question is about.
     assert w["held"] == w["talks"] == w["ambassador"] < w["official"]

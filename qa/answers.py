@@ -225,7 +225,7 @@ _WH = re.compile(
     r"capital|region|province)\b)"
     # "full name of mali's foreign minister": a name asked for without a question word.
     r"|(?P<name>\bwhat(?: is| was|['’]s) (?:the|his|her|its|their) (?:\w+ )?name\b"
-    r"|^\s*(?:the\s+)?(?:full\s+)?name\s+of\b)"
+    r"|^\s*(?:the\s+)?(?:full\s+)?name\s+of\b|\bname\W*$)"
     # "Which agency ...?" asks for an instance of a kind, often by name; "In which areas
     # ...?" need not.
     r"|(?P<instance>(?<!\bin )(?<!\bof )(?<!\bto )(?<!\bfor )(?<!\bfrom )(?<!\bat )(?<!\bon )"
@@ -266,12 +266,24 @@ def _titles_of(name: str) -> Callable[..., list[str]]:
     return lambda sentence, places=frozenset(): sorted(roles_in(sentence).get(last, ()))
 
 
+# "When reporters asked the spokesman whether ..., what was his answer?": a clause that
+# sets the scene before the question proper does not say what is asked.
+_SCENE = re.compile(r"^\s*(?:when|if|after|before|while|once)\b[^?]*?,\s*"
+                    r"(?=(?:what|who|whom|which|how|where|why)\b)", re.IGNORECASE)
+
+
+def asked_kind(question: str) -> re.Match | None:
+    """The question's first wh-phrase (``_WH``), past a clause that sets the scene."""
+    scene = _SCENE.match(question)
+    return _WH.search(question.lower(), scene.end() if scene else 0)
+
+
 def expected_answer(question: str) -> AnswerShape | None:
     """What the answer to a wh-question looks like: a date, a number, a person, a name."""
     name = asked_identity(question)
     if name is not None:
         return AnswerShape("identity", _titles_of(name))
-    m = _WH.search(question.lower())
+    m = asked_kind(question)
     if m is None or m.lastgroup == "other":
         return None
     return SHAPES[m.lastgroup]
@@ -335,7 +347,7 @@ def question_terms(question: str) -> list[str]:
     name = asked_identity(question)
     if name is not None:  # "What is Diarra's job?" is about Diarra only
         return list(dict.fromkeys(w for w in tokens(name) if w not in STOPWORDS))
-    wh = _WH.search(question.lower())
+    wh = asked_kind(question)
     # "which Russian official": "which" and "official" say what is asked; "Russian" is
     # what the answer is about.
     phrase = tokens(wh.group(0)) if wh is not None and wh.lastgroup != "other" else []

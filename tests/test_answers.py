@@ -45,6 +45,9 @@ def ask(question, candidates, documents, frequencies=None, vectors=None):
     ("Which agency reported it?", "instance"),
     ("What is the name of the agency?", "name"),
     ("full name of mali's foreign minister", "name"),
+    ("mali foreign minister name", "name"),
+    ("When reporters asked the spokesman about aid, what was his answer?", None),
+    ("When Diop was in Moscow, who did he meet?", "person"),
     # "In which city" asks what "which city" does; "in which areas" need not be a name.
     ("In which city did the ambassador host the minister?", "place"),
     ("From which country did the jets come?", "place"),

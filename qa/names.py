@@ -33,9 +33,28 @@ TITLES = frozenset("""mr mrs ms dr president minister colonel general spokesman 
 ambassador leader chief officer secretary deputy director prince king queen prime""".split())
 
 
+# "Mali's Foreign Minister Says Security Cooperation With Russia Giving 'Impressive
+# Results'": a headline capitalises every word, verbs and prepositions too, and none of
+# them is a name for it. A sentence of names ("Foreign Minister Sergei Lavrov met the
+# Security Council") keeps its other words in lower case.
+_LONG_WORD = re.compile(r"[A-Za-z][\w'’-]{3,}")
+_CAPITALISED_SMALL_WORD = re.compile(r"(?<!^)\b(?:Says?|Is|Are|Was|Were|Has|Have|Will|With|From|"
+                                     r"For|And|Into|Over|After|Amid|Against)\b")
+
+
+def is_headline(sentence: str) -> bool:
+    """Whether ``sentence`` is written as a headline: its words of four letters or more
+    nearly all capitalised, verbs or prepositions among them."""
+    words = _LONG_WORD.findall(sentence)
+    return (len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+            and _CAPITALISED_SMALL_WORD.search(sentence) is not None)
+
+
 def find_names(sentence: str, places: frozenset[str] = frozenset()) -> list[str]:
     """Capitalised runs that may be names: not a month or weekday, not a nationality
-    adjective before its noun."""
+    adjective before its noun, not the words of a headline."""
+    if is_headline(sentence):
+        return []
     names = []
     for m in NAME_RUN.finditer(sentence):
         words = [w.lower().strip("'’") for w in m.group(0).split()]

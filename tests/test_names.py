@@ -40,3 +40,13 @@ def test_a_question_that_names_a_person_by_title_finds_the_sentence_that_names_t
     assert answer is not None and answer.citations[0].quote == "Last week, Diarra visited the Army-2024 show."
     # Without the document, the sentence that says the title's words wins.
     assert assess(question, [passage], w).sentences[0].text.startswith("The Malian air force")
+
+
+def test_a_headline_names_nothing_by_its_capitals():
+    from qa.names import find_names, is_headline
+
+    headline = "Mali's Foreign Minister Says Security Cooperation With Russia Giving 'Impressive Results'"
+    assert is_headline(headline) and find_names(headline) == []
+    names = "Russian Foreign Minister Sergei Lavrov met the Security Council"
+    assert not is_headline(names) and find_names(names)
+    assert not is_headline("Malian Foreign Minister Abdoulaye Diop told Sputnik about the deal.")

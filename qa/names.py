@@ -95,13 +95,40 @@ def find_people(sentence: str, places: frozenset[str] = frozenset()) -> list[str
     title ("Minister Sergei Lavrov" yes, "Defense Minister" no), and not a word the
     text uses as a place ("Mali's" in a text that says "in Mali")."""
     people = []
-    for name in find_names(sentence):
-        words = [bare(w) for w in name.split()]
-        if (any(w in NOT_A_PERSON or w in STOPWORDS for w in words) or words[-1] in TITLES
-                or is_place(name, places)):
+    for run in find_names(sentence):
+        name = run if _may_be_a_person(run, places) else _after_the_title(run)
+        if (name is None or not _may_be_a_person(name, places) or _ACRONYM_WORD.search(name)
+                or _spoke_the_quote(sentence, name)):
             continue
         people.append(name)
     return people
+
+
+def _may_be_a_person(name: str, places: frozenset[str]) -> bool:
+    words = [bare(w) for w in name.split()]
+    return not (any(w in NOT_A_PERSON or w in STOPWORDS for w in words) or words[-1] in TITLES
+                or is_place(name, places))
+
+
+def _after_the_title(run: str) -> str | None:
+    """The name that ends a run after its title ("Malian Air Force Chief of Staff Alou Boi
+    Diarra" -> "Staff Alou Boi Diarra"), if it is two words or more."""
+    words = run.split()
+    cut = max((i for i, w in enumerate(words) if bare(w) in TITLES or w.lower() in STOPWORDS),
+              default=-1)
+    return " ".join(words[cut + 1:]) if cut >= 0 and len(words) - cut - 1 >= 2 else None
+
+
+# "EUTM Mali", "RIA Novosti": a word in capitals names an organisation, not a person.
+_ACRONYM_WORD = re.compile(r"\b[A-Z]{2,}\b")
+_SPEECH_VERBS = r"(?:said|says|specified|added|stressed|told|noted|explained|replied|continued)"
+
+
+def _spoke_the_quote(sentence: str, name: str) -> bool:
+    """Whether ``name`` only says who spoke the quote the sentence ends with ('... the
+    terrorist group is being hit," Diop specified.'): the quote, not the speaker, is what
+    the sentence tells."""
+    return re.search(rf"[,.!?][\"”’]\s+{re.escape(name)}\s+{_SPEECH_VERBS}\W*$", sentence) is not None
 
 
 # "Which arms show did the Malian air force chief visit?" is answered by "Diarra visited

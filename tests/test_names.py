@@ -50,3 +50,15 @@ def test_a_headline_names_nothing_by_its_capitals():
     names = "Russian Foreign Minister Sergei Lavrov met the Security Council"
     assert not is_headline(names) and find_names(names)
     assert not is_headline("Malian Foreign Minister Abdoulaye Diop told Sputnik about the deal.")
+
+
+def test_people_are_not_acronyms_nor_the_speaker_of_a_quote_and_a_title_is_cut_off():
+    from qa.names import find_people
+
+    assert find_people("In 2013, the European Union sent a training mission (EUTM Mali).") == []
+    assert find_people('We are advancing, and the terrorist group is being hit," Diop specified.') == []
+    assert find_people("Diop specified that the group was hit.") == []  # sentence-initial
+    assert find_people("Thanks to them, Malian Air Force Chief of Staff Alou Boi Diarra said.") == [
+        "Staff Alou Boi Diarra"]
+    assert find_people("He met Russian Foreign Minister Sergei Lavrov.") == [
+        "Russian Foreign Minister Sergei Lavrov"]

@@ -535,8 +535,11 @@ def roles_of_documents(candidates: Sequence[Candidate], documents: Mapping[str, 
 def role_credit(weights: Mapping[str, float], plain: frozenset[str],
                 roles: Mapping[str, frozenset[str]]) -> dict[str, float]:
     """``ROLE_CREDIT`` for each question word that a title of a person the sentence names holds."""
-    titles = frozenset().union(*(roles[w] for w in plain if w in roles)) if roles else frozenset()
-    return {t: ROLE_CREDIT for t in weights if titles and _matches(t, titles)}
+    named = [roles[w] for w in plain if w in roles] if roles else []
+    if not named:
+        return {}
+    titles = frozenset().union(*named)
+    return {t: ROLE_CREDIT for t in weights if _matches(t, titles)}
 
 
 def sentence_choices(question: str, shape: AnswerShape | None, candidates: Sequence[Candidate],

@@ -53,8 +53,9 @@ def assessed(service: QAService, question: str, filters: Filters | None = None
              ) -> answers.Assessment:
     snap = service.snapshot()
     candidates = service._retrieve(snap, question, 5, filters, {})
+    documents = snap.store.get_documents(c.passage.document_id for c in candidates)
     return answers.assess(question, candidates, service._question_weights(snap, question),
-                          service.word_vectors())
+                          service.word_vectors(), documents)
 
 
 def collect(service: QAService, path: Path, on_corpus: bool, group: str, weight: float = 1.0,

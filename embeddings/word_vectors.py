@@ -33,13 +33,18 @@ class WordVectors:
         self._row = {word: i for i, word in enumerate(vocabulary) if not word.startswith("##")}
         rows = np.asarray(table, dtype=np.float32)
         norms = np.linalg.norm(rows, axis=1, keepdims=True)
-        # Unit rows, so a dot product is the cosine; float16 halves the 47 MB of the table
-        # for a precision (1e-3) far below the differences that matter here.
-        self._table = (rows / np.where(norms == 0, 1, norms)).astype(np.float16)
+        # Unit rows, so a dot product is the cosine. Kept in float32 (47 MB, read before
+        # the fork and shared by the workers): numpy multiplies float16 without BLAS, and
+        # comparing one word with the whole table took 46 ms in float16 against 1.1 in float32.
+        self._table = rows / np.where(norms == 0, 1, norms)
+        self._words = list(vocabulary)
         # A question compares its words with each sentence of a few passages, and the same
         # passages come back for question after question: their words' rows are gathered
         # once (a sentence's word set is the same frozenset each time, qa.answers caches it).
         self._rows_of = lru_cache(maxsize=1 << 14)(self._gather)
+        # The same few question words the corpus lacks come back: each costs a product
+        # with the whole table (1 ms), so their neighbours are remembered.
+        self.neighbours = lru_cache(maxsize=1 << 12)(self._neighbours)
 
     @classmethod
     def from_model(cls, model_path: str | Path) -> WordVectors | None:
@@ -63,10 +68,8 @@ class WordVectors:
         return [w for w in words if w in self._row]
 
     def _gather(self, words: tuple[str, ...] | frozenset[str]) -> tuple[list[str], np.ndarray]:
-        import numpy as np
-
         known = self.known(words)
-        return known, self._table[[self._row[w] for w in known]].astype(np.float32)
+        return known, self._table[[self._row[w] for w in known]]
 
     def nearest(self, terms: Sequence[str], words: frozenset[str]) -> dict[str, float]:
         """For each term with a row, the highest cosine between it and any of ``words``
@@ -78,6 +81,24 @@ class WordVectors:
         if not others:
             return dict.fromkeys(terms, 0.0)
         return dict(zip(terms, (t @ o.T).max(axis=1).tolist()))
+
+    def _neighbours(self, word: str, floor: float, limit: int = 10) -> tuple[tuple[str, float], ...]:
+        """The words whose cosine with ``word`` is at least ``floor``, nearest first, at most
+        ``limit`` of them, ``word`` itself left out; none for a word without a row."""
+        import numpy as np
+
+        row = self._row.get(word)
+        if row is None:
+            return ()
+        cosines = self._table @ self._table[row]
+        cosines[row] = -1.0
+        limit = min(limit, len(cosines) - 1)
+        if limit <= 0:
+            return ()
+        best = np.argpartition(-cosines, limit - 1)[:limit]
+        best = best[np.argsort(-cosines[best])]
+        return tuple((self._words[i], float(cosines[i])) for i in best
+                     if cosines[i] >= floor and not self._words[i].startswith("##"))
 
 
 @lru_cache(maxsize=4)

@@ -12,17 +12,20 @@ not, so it is divided by the query's best BM25 score.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from qa.store import Store, StoredPassage
+from qa.words import other_forms, query_terms, written_as_names
 
 if TYPE_CHECKING:
     import numpy as np
 
     from embeddings import VectorIndex
+    from embeddings.word_vectors import WordVectors
 
 DENSE_WEIGHT = 0.75  # recall@1 on xquad_en is flat from 0.7 to 0.8; RRF gave 0.932
 CANDIDATES = 50  # per retriever, before fusion
@@ -55,10 +58,61 @@ def candidate_count(k: int) -> int:
 
 
 def lexical_candidates(store: Store, query: str, k: int,
-                       allowed_documents: Sequence[str] | None = None) -> list[tuple[int, float]]:
+                       allowed_documents: Sequence[str] | None = None,
+                       vectors: WordVectors | None = None) -> list[tuple[int, float]]:
     """The lexical candidates: (row, bm25) best first. It needs no query vector, so it can
     run while the question is being embedded."""
-    return store.lexical_search(query, candidate_count(k), allowed_documents)
+    return store.lexical_search(lexical_query(store, query, vectors), candidate_count(k),
+                                allowed_documents)
+
+
+STAND_IN_FROM = 0.40  # cosine of a word's input embeddings (embeddings.word_vectors)
+STAND_INS = 3  # corpus words searched for each query word the corpus lacks
+
+
+def _one_index_word(a: str, b: str) -> bool:
+    """Whether the index's stemmer most likely reads ``a`` and ``b`` as one word
+    ("ambassador", "ambassadors"; "purchase", "purchased"): searching both would count
+    the word twice."""
+    shorter = min(len(a), len(b))
+    common = len(os.path.commonprefix([a, b]))
+    return common >= 4 and common >= shorter - 1
+
+
+def lexical_query(store: Store, query: str, vectors: WordVectors | None) -> str:
+    """``query``, with the other forms of its irregular verbs ("send" also searches
+    "sent"), and for each of its words that no passage holds, the words nearest to it (by
+    ``vectors``) that some passage does hold.
+
+    A word the corpus lacks finds nothing by BM25, and the question's other words then
+    rank the passages: "Who is Russia's envoy to Mali?" ranked every passage on Russia
+    and Mali above the ones naming the ambassador. Its near words ("ambassador",
+    "diplomat") find them. Only absent words are widened, so a question in the corpus's
+    own words searches as before; names and figures are never widened (no other country
+    stands for "Peru").
+    """
+    names = written_as_names(query)
+    terms = [t for t in query_terms(query) if t.isalpha() and t not in names]
+    added = [f for t in terms for f in other_forms(t) if f not in terms]
+    if vectors is not None and terms:
+        frequencies = store.document_frequencies(terms)
+        for term in terms:
+            if not frequencies[term]:
+                added += _stand_ins(store, vectors, term, added)
+    return " ".join([query, *dict.fromkeys(added)]) if added else query
+
+
+def _stand_ins(store: Store, vectors: WordVectors, term: str, added: Sequence[str]) -> list[str]:
+    """Up to STAND_INS corpus words nearest to ``term``, none that the index reads as a word
+    already searched."""
+    near = [w for w, _ in vectors.neighbours(term, STAND_IN_FROM) if w.isalpha()]
+    held = store.document_frequencies(near)
+    stand_ins: list[str] = []
+    for word in near:
+        if (held[word] and len(stand_ins) < STAND_INS
+                and not any(_one_index_word(word, w) for w in [term, *added, *stand_ins])):
+            stand_ins.append(word)
+    return stand_ins
 
 
 def dense_candidates(store: Store, vectors: VectorIndex, query_vector: np.ndarray, k: int,

@@ -205,13 +205,14 @@ class QAService:
             # The model call leaves Python's lock: the lexical search runs meanwhile, and
             # the vector search while the lexical one ends.
             beside = self._beside_model().submit(retrieval.lexical_candidates, snap.store, query,
-                                                 top_k, allowed)
+                                                 top_k, allowed, self.word_vectors())
         t0 = time.perf_counter()
         vector = self.encoder.encode_one(query)
         t1 = time.perf_counter()
         dense = retrieval.dense_candidates(snap.store, snap.vectors, vector, top_k, allowed)
         lexical = (beside.result() if beside is not None
-                   else retrieval.lexical_candidates(snap.store, query, top_k, allowed))
+                   else retrieval.lexical_candidates(snap.store, query, top_k, allowed,
+                                                     self.word_vectors()))
         candidates = retrieval.ranked_candidates(snap.store, dense, lexical, top_k)
         t2 = time.perf_counter()
         timings["embed"] = round((t1 - t0) * 1000, 2)

@@ -11,14 +11,33 @@ from functools import lru_cache
 
 WORD = re.compile(r"\w+", re.UNICODE)
 
+MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|"
+           "December")
+
 STOPWORDS = frozenset("""a an the of in on at to for from by with and or is are was were be been
 being do does did what which who whom whose when where why how that this these those it its
 as into about than then there their they them he she his her we our you your i me my not no
 has have had will would can could should may might shall s""".split())
 
 
+# "doesn't", "we're": WORD would read "doesn" and "t", "re" as words, which no text
+# holds; the negation is kept as "not" (a stopword), the rest of a contraction dropped.
+_CONTRACTION = re.compile(r"\b(?:can|won)['’]t\b|n['’]t\b|['’](?:ll|re|ve|d|m)\b")
+_EXPANDED = {"can": "can not", "won": "will not"}
+
+
+def _expand(m: re.Match) -> str:
+    word = m.group(0)
+    if word[:3] in _EXPANDED:
+        return _EXPANDED[word[:3]]
+    return " not" if word[0] == "n" else ""
+
+
 def tokens(text: str) -> list[str]:
-    return WORD.findall(text.lower())
+    text = text.lower()
+    if "'" in text or "’" in text:
+        text = _CONTRACTION.sub(_expand, text)
+    return WORD.findall(text)
 
 
 # Irregular past forms of common verbs, which no suffix rule reaches: "Who did Russia send?"
@@ -52,6 +71,20 @@ IRREGULAR_FORMS = {form: base for base, forms in (
 ) for form in forms.split()}
 
 
+# A verb's other forms, both ways ("send" -> "sent", "sent" -> "send"): the lexical index
+# stems by rule, and no rule takes "send" to "sent".
+VERB_FORMS: dict[str, tuple[str, ...]] = {}
+for _form, _base in IRREGULAR_FORMS.items():
+    VERB_FORMS[_base] = VERB_FORMS.get(_base, ()) + (_form,)
+for _form, _base in IRREGULAR_FORMS.items():
+    VERB_FORMS[_form] = (_base,) + tuple(f for f in VERB_FORMS[_base] if f != _form)
+
+
+def other_forms(word: str) -> tuple[str, ...]:
+    """The other forms of an irregular verb ("send" -> "sent"), none for another word."""
+    return VERB_FORMS.get(word, ())
+
+
 # Answer selection stems every word of every sentence it weighs, hundreds a question, from
 # a vocabulary that repeats: remembering them took sentence choice from 0.7 to 0.4 ms.
 @lru_cache(maxsize=1 << 16)
@@ -78,3 +111,14 @@ def query_terms(text: str) -> list[str]:
     words = list(dict.fromkeys(tokens(text)))
     meaningful = [w for w in words if w not in STOPWORDS]
     return meaningful or words
+
+
+def written_as_names(text: str) -> set[str]:
+    """Words ``text`` capitalises past its first word ("Peru", "AFISMA"), or that hold a
+    digit, lower-cased: names and figures, which no other word stands for."""
+    found = set()
+    for m in WORD.finditer(text):
+        word = m.group(0)
+        if m.start() > 0 and (word[0].isupper() or any(ch.isdigit() for ch in word)):
+            found.add(word.lower())
+    return found

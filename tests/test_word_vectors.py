@@ -79,3 +79,12 @@ def test_the_service_chooses_sentences_with_its_encoders_word_vectors(tmp_path):
         quotes[name] = None if result.abstained else result.answer.citations[0].quote
     assert quotes["vectors"] == "Mali purchases aircraft from Russia."
     assert quotes["plain"] != quotes["vectors"]
+
+
+def test_neighbours_are_the_nearest_whole_words_above_the_floor():
+    # "##ers" has the very row of "buy" but is a word piece; "buy" is not its own neighbour.
+    assert [w for w, _ in vectors().neighbours("buy", 0.5)] == ["purchases"]
+    assert vectors().neighbours("buy", 0.5)[0][1] == pytest.approx(3 / np.sqrt(10), abs=1e-4)
+    assert [w for w, _ in vectors().neighbours("envoy", 0.1)] == ["troops", "purchases"]
+    assert vectors().neighbours("envoy", 0.9) == ()
+    assert vectors().neighbours("peacekeepers", 0.0) == ()  # no row: no neighbours

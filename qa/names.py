@@ -1,0 +1,199 @@
+"""Names in a text: which capitalised runs may be names, which of them are places and
+which people, and what titles a text gives its people.
+
+Read by answer selection (qa.answers): who / which / where questions want a name of the
+right kind, and a question may name a person by their title ("the air force chief").
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Sequence
+
+from qa.retrieval import PASSAGES_REMEMBERED
+from qa.words import MONTHS, STOPWORDS, stem, tokens
+
+# A name: capitalised words, or an acronym, anywhere but as a sentence's or a paragraph's
+# first word (there, a capital says nothing); a run of two or more counts even there.
+NAME_RUN = re.compile(r"(?<!^)(?<![.!?]\s)(?<![.!?][\"”’]\s)(?<!\n)\b[A-Z][\w'’-]*(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w'’-]*)*"
+                   r"|^[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)+")
+CALENDAR = frozenset(MONTHS.lower().split("|")) | frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday".split())
+# "French military", "Malian government": a capitalised adjective of nationality before a
+# noun, not a name.
+_NATIONALITY_BEFORE_NOUN = r"[A-Z][a-z]+(?:an|ese|ish|ch|ic)\s+[a-z]"
+_NATIONALITY = re.compile(_NATIONALITY_BEFORE_NOUN)
+# Words that make a capitalised run an organisation, a place or a document, not a person.
+NOT_A_PERSON = frozenset("""republic federation ministry council nations union court forces
+army mission agency company government charter state states kingdom assembly party front
+committee commission bank office department university news center centre exhibition
+convention day week north south east west african european""".split())
+TITLES = frozenset("""mr mrs ms dr president minister colonel general spokesman spokeswoman
+ambassador leader chief officer secretary deputy director prince king queen prime""".split())
+
+
+# "Mali's Foreign Minister Says Security Cooperation With Russia Giving 'Impressive
+# Results'": a headline capitalises every word, verbs and prepositions too, and none of
+# them is a name for it. A sentence of names ("Foreign Minister Sergei Lavrov met the
+# Security Council") keeps its other words in lower case.
+_LONG_WORD = re.compile(r"[A-Za-z][\w'’-]{3,}")
+_CAPITALISED_SMALL_WORD = re.compile(r"(?<!^)\b(?:Says?|Is|Are|Was|Were|Has|Have|Will|With|From|"
+                                     r"For|And|Into|Over|After|Amid|Against)\b")
+
+
+def is_headline(sentence: str) -> bool:
+    """Whether ``sentence`` is written as a headline: its words of four letters or more
+    nearly all capitalised, verbs or prepositions among them."""
+    words = _LONG_WORD.findall(sentence)
+    return (len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+            and _CAPITALISED_SMALL_WORD.search(sentence) is not None)
+
+
+def find_names(sentence: str, places: frozenset[str] = frozenset()) -> list[str]:
+    """Capitalised runs that may be names: not a month or weekday, not a nationality
+    adjective before its noun, not the words of a headline."""
+    if is_headline(sentence):
+        return []
+    names = []
+    for m in NAME_RUN.finditer(sentence):
+        words = [w.lower().strip("'’") for w in m.group(0).split()]
+        if all(w in CALENDAR for w in words if w not in STOPWORDS):
+            continue
+        if len(words) == 1 and _NATIONALITY.match(sentence, m.start()):
+            continue
+        names.append(m.group(0))
+    return names
+
+
+# "in Mali", "from Moscow": a capitalised word after such a preposition is a place,
+# unless it is an adjective of nationality before its noun ("in the African nation").
+_AFTER_PLACE_WORD = re.compile(r"\b(?:in|from|at|into|across|outside|near|throughout)\s+"
+                               rf"(?:the\s+)?(?!{_NATIONALITY_BEFORE_NOUN})([A-Z][\w-]*)\b")
+
+
+def places_in(texts: Sequence[str]) -> frozenset[str]:
+    """Capitalised words the texts use as places ("in Mali", "from Moscow"), lower case."""
+    return frozenset(m.group(1).lower() for t in texts for m in _AFTER_PLACE_WORD.finditer(t))
+
+
+def bare(word: str) -> str:
+    return re.sub(r"['’]s$", "", word.lower()).strip("'’")
+
+
+def is_place(name: str, places: frozenset[str]) -> bool:
+    return all(bare(w) in places for w in name.split())
+
+
+def find_places(sentence: str, places: frozenset[str] = frozenset()) -> list[str]:
+    """Names the text uses as places."""
+    return [n for n in find_names(sentence) if is_place(n, places)]
+
+
+def find_people(sentence: str, places: frozenset[str] = frozenset()) -> list[str]:
+    """Names that may be a person's: no organisation word in them, not ending in a
+    title ("Minister Sergei Lavrov" yes, "Defense Minister" no), and not a word the
+    text uses as a place ("Mali's" in a text that says "in Mali")."""
+    people = []
+    for run in find_names(sentence):
+        name = run if _may_be_a_person(run, places) else _after_the_title(run)
+        if (name is None or not _may_be_a_person(name, places) or _ACRONYM_WORD.search(name)
+                or _spoke_the_quote(sentence, name)):
+            continue
+        people.append(name)
+    return people
+
+
+def _may_be_a_person(name: str, places: frozenset[str]) -> bool:
+    words = [bare(w) for w in name.split()]
+    return not (any(w in NOT_A_PERSON or w in STOPWORDS for w in words) or words[-1] in TITLES
+                or is_place(name, places))
+
+
+def _after_the_title(run: str) -> str | None:
+    """The name that ends a run after its title ("Malian Air Force Chief of Staff Alou Boi
+    Diarra" -> "Staff Alou Boi Diarra"), if it is two words or more."""
+    words = run.split()
+    cut = max((i for i, w in enumerate(words) if bare(w) in TITLES or w.lower() in STOPWORDS),
+              default=-1)
+    return " ".join(words[cut + 1:]) if cut >= 0 and len(words) - cut - 1 >= 2 else None
+
+
+# "EUTM Mali", "RIA Novosti": a word in capitals names an organisation, not a person.
+_ACRONYM_WORD = re.compile(r"\b[A-Z]{2,}\b")
+_SPEECH_VERBS = r"(?:said|says|specified|added|stressed|told|noted|explained|replied|continued)"
+
+
+def _spoke_the_quote(sentence: str, name: str) -> bool:
+    """Whether ``name`` only says who spoke the quote the sentence ends with ('... the
+    terrorist group is being hit," Diop specified.'): the quote, not the speaker, is what
+    the sentence tells."""
+    return re.search(rf"[,.!?][\"”’]\s+{re.escape(name)}\s+{_SPEECH_VERBS}\W*$", sentence) is not None
+
+
+# "Which arms show did the Malian air force chief visit?" is answered by "Diarra visited
+# the Army-2024 arms show": a news text says once who a person is ("Malian Air Force
+# Chief of Staff Alou Boi Diarra said", "presidential spokesman Dmitry Peskov", "Igor
+# Gromyko, Ambassador of the Russian Federation in Mali") and then names them alone.
+_TITLE_STEMS = frozenset(stem(t) for t in TITLES)
+_LOWER_WORDS_BEFORE = re.compile(r"(?:\b[a-z]+\s+){1,2}$")
+_APPOSITION = re.compile(r",\s+([^,.;:\n\"“”]{1,80})")
+
+
+def _is_title(word: str) -> bool:
+    return stem(word.lower()) in _TITLE_STEMS
+
+
+def _title_before(text: str, end: int) -> list[str]:
+    """A title in lower case just before ``end``, with the word before it ("presidential
+    spokesman"). Not one further back: in "leader of the Swiss Reformation" the name is
+    what the leader leads."""
+    m = _LOWER_WORDS_BEFORE.search(text, max(0, end - 80), end)
+    words = m.group(0).split() if m else []
+    return words[-2:] if words and _is_title(words[-1]) else []
+
+
+def _title_after(text: str, end: int) -> list[str]:
+    """An apposition that says what the person is ("Igor Gromyko, Ambassador of the
+    Russian Federation in Mali"): a title among its first three words, then "of", "to"..."""
+    m = _APPOSITION.match(text, end)
+    words = m.group(1).split() if m else []
+    for i, w in enumerate(words[:3]):
+        if _is_title(w) and (i + 1 == len(words) or words[i + 1].lower() in _ROLE_PREPOSITIONS):
+            return words
+    return []
+
+
+_ROLE_PREPOSITIONS = frozenset("of to in at for".split())
+# Lower-case words that make a title another one ("interim President", "acting Prime
+# Minister"); any lower-case word would take verbs too ("they met Colonel Sadio Camara").
+_TITLE_MODIFIERS = frozenset("interim acting former deputy vice late current outgoing".split())
+
+
+@lru_cache(maxsize=PASSAGES_REMEMBERED)
+def roles_in(text: str) -> dict[str, frozenset[str]]:
+    """Each person's last name in ``text`` (lower case) -> the stemmed words of the titles
+    the text gives them ("diarra" -> malian, air, force, chief, staff, alou, boi)."""
+    roles: dict[str, set[str]] = {}
+    places = places_in([text])
+    for m in NAME_RUN.finditer(text):
+        words = m.group(0).split()
+        # The name ends the run, after its last title or "of" ("Chief of Staff Alou Boi
+        # Diarra"); one word after "of" names an office ("Minister of Defense").
+        cut = max((i for i, w in enumerate(words) if _is_title(w) or w.lower() in STOPWORDS),
+                  default=-1)
+        name_words = [bare(w) for w in words[cut + 1:]]
+        while name_words and name_words[0] in places:  # "of Mali Shogel Kokalla Maiga"
+            name_words.pop(0)
+        if (not name_words or len(words) < 2 or (cut >= 0 and words[cut].lower() in STOPWORDS
+                                                 and len(name_words) < 2)
+                or any(w in NOT_A_PERSON for w in name_words)):
+            continue
+        parts = words[:-1] + _title_before(text, m.start()) + _title_after(text, m.end())
+        before = _LOWER_WORDS_BEFORE.search(text, max(0, m.start() - 30), m.start())
+        if before and before.group(0).split()[-1] in _TITLE_MODIFIERS:  # "interim President"
+            parts.append(before.group(0).split()[-1])
+        role = {stem(w) for w in tokens(" ".join(parts)) if w not in STOPWORDS}
+        if role & _TITLE_STEMS:
+            roles.setdefault(name_words[-1], set()).update(role - {name_words[-1]})
+    return {name: frozenset(role) for name, role in roles.items()}

@@ -138,6 +138,13 @@ _REASON = re.compile(
     re.IGNORECASE)
 
 
+# "What does MINUSMA do?" is answered by what it is for: "It is responsible for the
+# protection of civilians", more than by "MINUSMA ... operates in Mali".
+_FUNCTION = re.compile(
+    r"\b(?:responsible for|tasked with|in charge of|charged with|mandated to|aims? (?:to|at)|"
+    r"works? to|seeks? to|provides?|protects?|monitors?|trains?|supports?|helps?)\b", re.IGNORECASE)
+
+
 def _durations(sentence: str, places: frozenset[str] = frozenset()) -> list[str]:
     return [m.group(0) for m in _DURATION.finditer(sentence)]
 
@@ -170,7 +177,8 @@ def _locations(sentence: str, places: frozenset[str] = frozenset()) -> list[str]
 @dataclass(frozen=True)
 class AnswerShape:
     # "date", "day", "number", "duration", "start", "acronym", "size", "person",
-    # "named_person" ("which official"), "identity" ("who is Igor Gromyko?"), "place",
+    # "named_person" ("which official"), "identity" ("who is Igor Gromyko?"), "function"
+    # ("what does MINUSMA do?"), "place",
     # "location" ("where"), "name" or "instance" ("which X")
     kind: str
     # The spans of that kind in a sentence, given the words its text uses as places.
@@ -188,6 +196,7 @@ SHAPES = {"date": AnswerShape("date", _finder(_DATE)), "day": AnswerShape("day",
           "start": AnswerShape("start", lambda sentence, places=frozenset(): (
               _finder(_DATE)(sentence) + _durations(sentence))),
           "acronym": AnswerShape("acronym", _finder(_ACRONYM)),
+          "function": AnswerShape("function", _finder(_FUNCTION)),
           "reason": AnswerShape("reason", _finder(_REASON)),
           "person": AnswerShape("person", find_people), "name": AnswerShape("name", find_names),
           "named_person": AnswerShape("named_person", find_people),
@@ -199,10 +208,10 @@ SHAPES = {"date": AnswerShape("date", _finder(_DATE)), "day": AnswerShape("day",
 # The first wh-phrase of a question says what it asks for; a later one opens a clause
 # ("What office did he hold when the army took over?" asks for an office, not a date).
 _WH = re.compile(
-    r"(?P<day>\b(?:what|which) (?:exact |precise |specific )?(?:date|day)\b)"
+    r"(?P<day>\b(?:what|which) (?:exact |precise |specific |calendar )?(?:date|day)\b)"
     r"|(?P<date>\bwhen\b|\b(?:what|which) (?:year|month)\b)"
     r"|(?P<size>\bhow (?:big|large)\b)"
-    r"|(?P<duration>\bhow long\b)"
+    r"|(?P<duration>\bhow long\b|\bwhat (?:\w+ )?(?:period|stretch|span|length) of time\b)"
     # "Since when ...?" asks for a start: a date ("in 2013"), or a start said otherwise
     # ("since the establishment of our state").
     r"|(?P<start>\bsince when\b)"
@@ -232,6 +241,7 @@ _WH = re.compile(
     r"(?<!\bby )(?<!\bwith )\bwhich\b)"
     r"|(?P<location>\bwhere\b)"
     r"|(?P<reason>\bwhy\b)"
+    r"|(?P<function>\bwhat (?:does|do) [^?]*?\bdo\b)"
     r"|(?P<other>\b(?:what|why|how|in which|of which)\b)")
 
 
@@ -255,7 +265,9 @@ def asked_identity(question: str) -> str | None:
     words = m.group(m.lastgroup).split()
     # A name is capitalised, unless the whole question is typed in lower case.
     written_as_name = question == question.lower() or all(w[0].isupper() for w in words)
-    if not 1 <= len(words) <= 4 or not written_as_name or words[0].lower() in STOPWORDS:
+    # "russia's envoy in mali" describes someone: a name holds no "in", no "'s".
+    described = any(w.lower() in STOPWORDS or re.search(r"['’]s?$", w) for w in words)
+    if not 1 <= len(words) <= 4 or not written_as_name or described:
         return None
     return " ".join(words)
 

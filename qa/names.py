@@ -28,7 +28,8 @@ _NATIONALITY = re.compile(_NATIONALITY_BEFORE_NOUN)
 NOT_A_PERSON = frozenset("""republic federation ministry council nations union court forces
 army mission agency company government charter state states kingdom assembly party front
 committee commission bank office department university news center centre exhibition
-convention day week north south east west african european""".split())
+convention day week north south east west african european administration decentralisation
+decentralization television network""".split())
 TITLES = frozenset("""mr mrs ms dr president minister colonel general spokesman spokeswoman
 ambassador leader chief officer secretary deputy director prince king queen prime""".split())
 
@@ -116,6 +117,9 @@ def _after_the_title(run: str) -> str | None:
     words = run.split()
     cut = max((i for i, w in enumerate(words) if bare(w) in TITLES or w.lower() in STOPWORDS),
               default=-1)
+    # "of" cuts only within a title ("Chief of Staff"), not "Ministry of Territorial ...".
+    if cut >= 0 and bare(words[cut]) not in TITLES and not any(bare(w) in TITLES for w in words[:cut]):
+        return None
     return " ".join(words[cut + 1:]) if cut >= 0 and len(words) - cut - 1 >= 2 else None
 
 

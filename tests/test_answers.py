@@ -31,6 +31,11 @@ def ask(question, candidates, documents, frequencies=None, vectors=None):
 @pytest.mark.parametrize("question, kind", [
     ("When was MINUSMA established?", "date"),
     ("On what exact day did they meet?", "day"),
+    ("On which calendar day is it celebrated?", "day"),
+    ("over roughly what stretch of time did that happen?", "duration"),
+    ("what does minusma do", "function"),
+    ("What did Russia do?", None),
+    ("who is russia's envoy in mali", "person"),
     ("How many troops were sent?", "number"),
     ("For how long did the Huguenots keep French names?", "duration"),
     ("How long ago did it start?", "duration"),
@@ -110,6 +115,14 @@ def test_why_is_answered_by_a_cause_or_a_purpose_and_withheld_without_one():
                                 "show outside Moscow.")
     assert ask("Why did Diarra visit the Army-2024 arms show?", [cand("d", doc.text)],
                {"d": doc}) is None
+
+
+def test_what_an_organisation_does_is_what_it_is_for():
+    doc = Document(id="d", text="Intro line here. The United Nations mission in Mali (MINUSMA), "
+                                "established in 2013, operates in Mali. It is responsible for the "
+                                "protection of civilians.")
+    answer = ask("what does minusma do", [cand("d", doc.text)], {"d": doc})
+    assert answer is not None and "protection of civilians" in answer.citations[0].quote
 
 
 def test_an_abbreviation_asked_for_is_a_word_of_capitals():

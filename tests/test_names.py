@@ -60,5 +60,7 @@ def test_people_are_not_acronyms_nor_the_speaker_of_a_quote_and_a_title_is_cut_o
     assert find_people("Diop specified that the group was hit.") == []  # sentence-initial
     assert find_people("Thanks to them, Malian Air Force Chief of Staff Alou Boi Diarra said.") == [
         "Staff Alou Boi Diarra"]
+    assert find_people("According to the Malian Ministry of Territorial Administration and "
+                       "Decentralisation, a group attempted a coup.") == []
     assert find_people("He met Russian Foreign Minister Sergei Lavrov.") == [
         "Russian Foreign Minister Sergei Lavrov"]

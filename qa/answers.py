@@ -208,8 +208,9 @@ SHAPES = {"date": AnswerShape("date", _finder(_DATE)), "day": AnswerShape("day",
 # The first wh-phrase of a question says what it asks for; a later one opens a clause
 # ("What office did he hold when the army took over?" asks for an office, not a date).
 _WH = re.compile(
-    r"(?P<day>\b(?:what|which) (?:exact |precise |specific |calendar )?(?:date|day)\b)"
-    r"|(?P<date>\bwhen\b|\b(?:what|which) (?:year|month)\b)"
+    r"(?P<day>\b(?:what|which) (?:exact |precise |specific |calendar )?(?:dates?|days?)\b)"
+    # "year the russian diplomacy day was created": a date asked for without a question word.
+    r"|(?P<date>\bwhen\b|\b(?:what|which) (?:year|month)\b|^\s*(?:the\s+)?(?:year|month)\b)"
     r"|(?P<size>\bhow (?:big|large)\b)"
     r"|(?P<duration>\bhow long\b|\bwhat (?:\w+ )?(?:period|stretch|span|length) of time\b)"
     # "Since when ...?" asks for a start: a date ("in 2013"), or a start said otherwise

@@ -113,12 +113,17 @@ def query_terms(text: str) -> list[str]:
     return meaningful or words
 
 
+_SENTENCE_START = re.compile(r"(?:^|[.!?;:]\s+|[.!?][\"”’)]\s+)[\"“(]?$")
+
+
 def written_as_names(text: str) -> set[str]:
-    """Words ``text`` capitalises past its first word ("Peru", "AFISMA"), or that hold a
-    digit, lower-cased: names and figures, which no other word stands for."""
+    """Words ``text`` capitalises past the first word of a sentence ("Peru", "AFISMA"; not
+    the "Over" of "... got going. Over how long ...?"), or that hold a digit, lower-cased:
+    names and figures, which no other word stands for."""
     found = set()
     for m in WORD.finditer(text):
         word = m.group(0)
-        if m.start() > 0 and (word[0].isupper() or any(ch.isdigit() for ch in word)):
+        if any(ch.isdigit() for ch in word) or (
+                word[0].isupper() and not _SENTENCE_START.search(text, 0, m.start())):
             found.add(word.lower())
     return found

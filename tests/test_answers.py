@@ -32,6 +32,8 @@ def ask(question, candidates, documents, frequencies=None, vectors=None):
     ("When was MINUSMA established?", "date"),
     ("On what exact day did they meet?", "day"),
     ("On which calendar day is it celebrated?", "day"),
+    ("On what dates was the arms show held?", "day"),
+    ("year the russian diplomacy day was created", "date"),
     ("over roughly what stretch of time did that happen?", "duration"),
     ("what does minusma do", "function"),
     ("What did Russia do?", None),
@@ -551,3 +553,11 @@ def test_what_a_speaker_said_of_what_he_did_not_give_is_what_he_says_next():
                  [cand("d", DENIAL.text)], {"d": DENIAL})
     assert answer is not None and "I don't have the numbers" in answer.citations[0].quote
     assert answer.citations[0].quote.startswith("Diarra did not specify")
+
+
+def test_a_capital_that_opens_a_sentence_of_the_question_is_not_a_name():
+    from qa.words import written_as_names
+
+    assert written_as_names("Diop mentioned people going home. Over how long did it happen?") == set()
+    assert written_as_names('Who is Igor Gromyko? Was he in "Peru" in 1999?') == {
+        "igor", "gromyko", "peru", "1999"}

@@ -73,6 +73,8 @@ _DAY = re.compile(rf"\b(?:{MONTHS}|{_WEEKDAYS})\b|\b\d{{4}}-\d\d-\d\d\b|\b\d{{1,
 _YEAR_ONLY = re.compile(rf"{_YEAR}")
 _AFTER_MONTH = re.compile(rf"\b({MONTHS})\s*$")
 _BEFORE_MONTH = re.compile(rf"(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTHS})\b")
+
+
 def _counts(sentence: str, places: frozenset[str] = frozenset()) -> list[str]:
     found = []
     for m in _NUMBER.finditer(sentence):
@@ -178,8 +180,8 @@ def _locations(sentence: str, places: frozenset[str] = frozenset()) -> list[str]
 class AnswerShape:
     # "date", "day", "number", "duration", "start", "acronym", "size", "person",
     # "named_person" ("which official"), "identity" ("who is Igor Gromyko?"), "function"
-    # ("what does MINUSMA do?"), "place",
-    # "location" ("where"), "name" or "instance" ("which X")
+    # ("what does MINUSMA do?"), "reason", "place", "location" ("where"), "name" or
+    # "instance" ("which X")
     kind: str
     # The spans of that kind in a sentence, given the words its text uses as places.
     find: Callable[..., list[str]]
@@ -189,12 +191,14 @@ def _finder(pattern: re.Pattern) -> Callable[..., list[str]]:
     return lambda sentence, places=frozenset(): [m.group(0) for m in pattern.finditer(sentence)]
 
 
-SHAPES = {"date": AnswerShape("date", _finder(_DATE)), "day": AnswerShape("day", _finder(_DAY)),
+_dates = _finder(_DATE)
+
+SHAPES = {"date": AnswerShape("date", _dates), "day": AnswerShape("day", _finder(_DAY)),
           "number": AnswerShape("number", _counts_or(_AMOUNT_IN_WORDS)),
           "size": AnswerShape("size", _counts_or(_MAGNITUDE)),
           "duration": AnswerShape("duration", _durations),
           "start": AnswerShape("start", lambda sentence, places=frozenset(): (
-              _finder(_DATE)(sentence) + _durations(sentence))),
+              _dates(sentence) + _durations(sentence))),
           "acronym": AnswerShape("acronym", _finder(_ACRONYM)),
           "function": AnswerShape("function", _finder(_FUNCTION)),
           "reason": AnswerShape("reason", _finder(_REASON)),
@@ -537,11 +541,13 @@ def roles_of_documents(candidates: Sequence[Candidate], documents: Mapping[str, 
     from the opening of each candidate's document and the candidates themselves."""
     roles: dict[str, dict[str, frozenset[str]]] = {}
     for cand in candidates[:SENTENCE_PASSAGES]:
-        doc = documents.get(cand.passage.document_id)
-        found = roles.setdefault(cand.passage.document_id, {})
-        for text in ([doc.text[:ROLES_READ_FROM]] if doc is not None else []) + [cand.passage.text]:
-            for name, role in roles_in(text).items():
-                found[name] = found.get(name, frozenset()) | role
+        document_id = cand.passage.document_id
+        if document_id not in roles:  # a document's opening is read once, not per passage
+            doc = documents.get(document_id)
+            roles[document_id] = dict(roles_in(doc.text[:ROLES_READ_FROM])) if doc else {}
+        found = roles[document_id]
+        for name, role in roles_in(cand.passage.text).items():
+            found[name] = found.get(name, frozenset()) | role
     return roles
 
 

@@ -148,13 +148,17 @@ def _is_title(word: str) -> bool:
     return stem(word.lower()) in _TITLE_STEMS
 
 
-def _title_before(text: str, end: int) -> list[str]:
-    """A title in lower case just before ``end``, with the word before it ("presidential
-    spokesman"). Not one further back: in "leader of the Swiss Reformation" the name is
-    what the leader leads."""
+def _lower_words_before(text: str, end: int) -> list[str]:
+    """The one or two lower-case words just before ``end``."""
     m = _LOWER_WORDS_BEFORE.search(text, max(0, end - 80), end)
-    words = m.group(0).split() if m else []
-    return words[-2:] if words and _is_title(words[-1]) else []
+    return m.group(0).split() if m else []
+
+
+def _title_before(before: list[str]) -> list[str]:
+    """A title in lower case among the words ``before`` a name, with the word before it
+    ("presidential spokesman"). Not one further back: in "leader of the Swiss
+    Reformation" the name is what the leader leads."""
+    return before[-2:] if before and _is_title(before[-1]) else []
 
 
 def _title_after(text: str, end: int) -> list[str]:
@@ -193,10 +197,10 @@ def roles_in(text: str) -> dict[str, frozenset[str]]:
                                                  and len(name_words) < 2)
                 or any(w in NOT_A_PERSON for w in name_words)):
             continue
-        parts = words[:-1] + _title_before(text, m.start()) + _title_after(text, m.end())
-        before = _LOWER_WORDS_BEFORE.search(text, max(0, m.start() - 30), m.start())
-        if before and before.group(0).split()[-1] in _TITLE_MODIFIERS:  # "interim President"
-            parts.append(before.group(0).split()[-1])
+        before = _lower_words_before(text, m.start())
+        parts = words[:-1] + _title_before(before) + _title_after(text, m.end())
+        if before and before[-1] in _TITLE_MODIFIERS:  # "interim President"
+            parts.append(before[-1])
         role = {stem(w) for w in tokens(" ".join(parts)) if w not in STOPWORDS}
         if role & _TITLE_STEMS:
             roles.setdefault(name_words[-1], set()).update(role - {name_words[-1]})

@@ -2,7 +2,8 @@ import pytest
 from qa.answers import (ABSENT_WORD_SHARE, PARAPHRASE_AT, asked_identity, PARAPHRASE_FROM, SentenceChoice, _sentences_and_words,
                         asked_relation, build_answer, coverage, expected_answer, names_the_doer,
                         paraphrasable, paraphrase_credit,
-                        places_in, question_terms, question_weights, verified_citation)
+                        places_in, question_terms, question_weights, verified_citation,
+                        CONTEXT_SHARE, asking_start)
 from embeddings.word_vectors import WordVectors
 from qa.models import Document
 from qa.retrieval import DENSE_WEIGHT, Candidate, fuse, group_near_duplicates, shingles
@@ -194,6 +195,44 @@ def test_a_word_the_corpus_lacks_weighs_most_only_when_written_as_a_name_or_figu
     # a name or a year the corpus lacks is what the question is about.
     assert w["held"] == w["talks"] == w["ambassador"] < w["official"]
     assert w["gromyko"] == w["peru"] == w["1999"] > w["official"]
+
+
+@pytest.mark.parametrize("question, asking", [
+    ("Diop talked about the camps. What changed for the troops?", "What changed for the troops?"),
+    ("I read the piece; it was long: who sent the instructors?", "who sent the instructors?"),
+    # abbreviations and a stop before a lower-case word end no sentence
+    ("What strains of y. pestis were found in the mass graves?", None),
+    ("How fast were the winds around St. Augustine in 1964?", None),
+    ("What did the U.S. Army say?", None),
+    # no question mark: no statement is known to come before the question
+    ("Diop talked about the camps. tell me what changed", None),
+])
+def test_the_question_proper_starts_after_the_statements_before_it(question, asking):
+    assert question[asking_start(question):] == (asking or question)
+
+
+def test_words_only_the_context_uses_weigh_less():
+    q = "Diop talked about how the army sat in its camps. What changed for the troops now?"
+    w = weights(q)
+    assert w["camps"] == pytest.approx(CONTEXT_SHARE * w["troops"])
+    assert w["diop"] == pytest.approx(CONTEXT_SHARE * w["troops"])
+    # a word the question proper also uses keeps its weight
+    w2 = weights("The army sat in its camps. What did the army change in its camps?")
+    assert w2["camps"] == w2["army"] == w2["change"]
+
+
+def test_a_question_about_its_context_keeps_the_context_weight():
+    w = weights("The French military found no proof of a Russian outfit in Mali. Which group was that?")
+    assert w["french"] == w["outfit"] == w["group"]
+
+
+def test_the_kind_asked_is_read_from_the_question_proper():
+    # the "where" of the statement before it does not make this a question of place
+    q = "I saw a piece where an officer praised Russia. How did he describe its help?"
+    assert expected_answer(q) is None
+    assert expected_answer("I saw the piece. Where did the officer speak?").kind == "location"
+    # a question proper with no wh-word takes the kind of its statements
+    assert expected_answer("Tell me when the coup happened. Was it in May?").kind == "date"
 
 
 def test_framing_words_are_not_what_the_answer_must_cover():

@@ -3,7 +3,7 @@ from qa.answers import (ABSENT_WORD_SHARE, PARAPHRASE_AT, asked_identity, PARAPH
                         asked_relation, build_answer, coverage, expected_answer, names_the_doer,
                         paraphrasable, paraphrase_credit,
                         places_in, question_terms, question_weights, verified_citation,
-                        CONTEXT_SHARE, asking_start)
+                        CONTEXT_SHARE, asking_start, assess, optional_words)
 from embeddings.word_vectors import WordVectors
 from qa.models import Document
 from qa.retrieval import DENSE_WEIGHT, Candidate, fuse, group_near_duplicates, shingles
@@ -216,6 +216,8 @@ def test_words_only_the_context_uses_weigh_less():
     w = weights(q)
     assert w["camps"] == pytest.approx(CONTEXT_SHARE * w["troops"])
     assert w["diop"] == pytest.approx(CONTEXT_SHARE * w["troops"])
+    # and count only where the sentence holds them
+    assert {"diop", "camps", "army"} <= optional_words(q) and "troops" not in optional_words(q)
     # a word the question proper also uses keeps its weight
     w2 = weights("The army sat in its camps. What did the army change in its camps?")
     assert w2["camps"] == w2["army"] == w2["change"]
@@ -236,8 +238,10 @@ def test_the_kind_asked_is_read_from_the_question_proper():
 
 
 def test_framing_words_are_not_what_the_answer_must_cover():
+    # who speaks is kept, as a word the answer may hold or not
     assert question_terms("How does Diarra describe Russia to TASS?") == [
-        "russia", "tass"]
+        "diarra", "russia", "tass"]
+    assert optional_words("How does Diarra describe Russia to TASS?") == {"diarra"}
     # The wh-phrase's words say what kind of answer is wanted, its adjective what about.
     assert question_terms("Which Russian official met Diop?") == ["russian", "met", "diop"]
     # What "besides" sets aside is not what the answer is about.
@@ -245,6 +249,54 @@ def test_framing_words_are_not_what_the_answer_must_cover():
         "russia", "shipped"]
     # A question made only of such words keeps them.
     assert question_terms("What does it mean?") == ["mean"]
+
+
+def test_an_optional_word_counts_only_where_the_sentence_holds_it():
+    w = {"campaign": 1.0, "minister": 1.0}
+    assert coverage(w, {"campaign"}, optional=frozenset({"minister"})) == 1.0
+    assert coverage(w, {"campaign", "minister"}, optional=frozenset({"minister"})) == 1.0
+    assert coverage(w, {"minister"}, optional=frozenset({"minister"})) == 0.5
+    assert coverage(w, {"campaign"}) == 0.5
+
+
+@pytest.mark.parametrize("question, speaker", [
+    ("Who is the Russian minister mentioned by the Malian air force chief?",
+     {"malian", "air", "force", "chief"}),
+    ("what else did russia send per the air force chief", {"air", "force", "chief"}),
+    ("Which minister is named in the interview with Diarra?", {"diarra"}),
+    ("According to the prime minister, what is the campaign for?", {"prime", "minister"}),
+    # a rate is not a source
+    ("How many pounds of steam per kilowatt hour does it use?", set()),
+])
+def test_who_speaks_is_optional(question, speaker):
+    assert optional_words(question) == speaker
+
+
+def test_a_sentence_that_names_the_speaker_is_not_outweighed_by_one_without_him():
+    doc = Document(id="d", text=(
+        "There has been a big campaign in the media, a diplomatic campaign against the state. "
+        "The prime minister stressed that this campaign is aimed at blackmailing Mali."))
+    answer = ask("According to the prime minister, what is the purpose of the media campaign?",
+                 [cand("d", doc.text)], {"d": doc})
+    assert answer is not None and "blackmailing" in answer.citations[0].quote
+
+
+def test_the_passage_is_not_the_less_on_topic_for_lacking_the_speaker():
+    q = "According to Diop, what has Russia shipped?"
+    a = assess(q, [cand("d", "Russia has shipped fuel and grain.")], weights(q))
+    assert a.features["coverage"] == a.features["passage_coverage"] == 1.0
+
+
+@pytest.mark.parametrize("question", [
+    "What is the purpose of the media campaign?", "What was its main goal?",
+    "What is the campaign meant to achieve?", "What does he say its purpose is?"])
+def test_a_purpose_is_asked_as_why_is(question):
+    assert expected_answer(question).kind == "reason"
+
+
+def test_the_purpose_word_stays_a_word_of_the_question():
+    # the text may answer with it: "The objective of this cooperation is ..."
+    assert "objective" in question_terms("What is the objective of the cooperation?")
 
 
 def test_word_forms_match_but_a_longer_different_word_does_not():
@@ -381,10 +433,10 @@ def test_how_big_is_answered_by_a_magnitude_in_words_and_how_many_by_a_count_or_
 
 def test_who_speaks_is_not_what_the_answer_must_cover():
     # The dateline names the speaker in full; the quote that answers only says "he said".
-    assert question_terms("What is Russia's main aim, in the view of the air force chief "
-                          "of staff?") == ["russia", "main", "aim"]
-    assert question_terms("According to Diop, what has Russia shipped?") == ["russia", "shipped"]
-    assert question_terms("How big, in Diarra's words, is the army?") == ["army"]
+    assert optional_words("What is Russia's main aim, in the view of the air force chief "
+                          "of staff?") == {"air", "force", "chief", "staff"}
+    assert optional_words("According to Diop, what has Russia shipped?") == {"diop"}
+    assert optional_words("How big, in Diarra's words, is the army?") == {"diarra"}
     doc = Document(id="d", text="MOSCOW. Russia helped, Malian Air Force Chief of Staff Alou "
                                 "Diarra said. \"Russia's main aim is to ensure security,\" he said.")
     answer = ask("What is Russia's main aim, in the view of the Malian air force chief of staff?",

@@ -147,6 +147,12 @@ _FUNCTION = re.compile(
     r"works? to|seeks? to|provides?|protects?|monitors?|trains?|supports?|helps?)\b", re.IGNORECASE)
 
 
+# Whom someone spoke to, by name: "... Maiga told RIA Novosti", "said in an interview with
+# RTVI television", "speaking to Sputnik".
+_ADDRESSEE = re.compile(r"\b(?:told|(?:interview|talks?|speaking|spoke|talking) (?:with|to))\s+"
+                        r"(?P<found>(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*)")
+
+
 def _durations(sentence: str, places: frozenset[str] = frozenset()) -> list[str]:
     return [m.group(0) for m in _DURATION.finditer(sentence)]
 
@@ -188,7 +194,9 @@ class AnswerShape:
 
 
 def _finder(pattern: re.Pattern) -> Callable[..., list[str]]:
-    return lambda sentence, places=frozenset(): [m.group(0) for m in pattern.finditer(sentence)]
+    """The pattern's matches, or their group "found" where it has one."""
+    group = "found" if "found" in pattern.groupindex else 0
+    return lambda sentence, places=frozenset(): [m.group(group) for m in pattern.finditer(sentence)]
 
 
 _dates = _finder(_DATE)
@@ -206,6 +214,7 @@ SHAPES = {"date": AnswerShape("date", _dates), "day": AnswerShape("day", _finder
           "named_person": AnswerShape("named_person", find_people),
           "location": AnswerShape("location", _locations),
           "instance": AnswerShape("instance", find_names),
+          "addressee": AnswerShape("addressee", _finder(_ADDRESSEE)),
           "place": AnswerShape("place", find_places)}
 
 
@@ -242,6 +251,10 @@ _WH = re.compile(
     r"|^\s*(?:the\s+)?(?:full\s+)?name\s+of\b|\bname\W*$)"
     # "Which agency ...?" asks for an instance of a kind, often by name; "In which areas
     # ...?" need not.
+    # "Which news agency did Maiga talk to?", "Maiga spoke to which outlet?": to whom he
+    # spoke, by name ("told RIA Novosti").
+    r"|(?P<addressee>\bwhich\b(?=[^?]*\b(?:speak|spoke|talk|talked|an interview) to\W*$)"
+    r"|\b(?:speak|spoke|talk|talked|an interview) to (?:which|what|whom)\b)"
     r"|(?P<instance>(?<!\bin )(?<!\bof )(?<!\bto )(?<!\bfor )(?<!\bfrom )(?<!\bat )(?<!\bon )"
     r"(?<!\bby )(?<!\bwith )\bwhich\b)"
     r"|(?P<location>\bwhere\b)"
@@ -345,8 +358,9 @@ _NON_ANSWER = re.compile(
 # answer must cover.
 QUESTION_FRAME = frozenset("""according besides apart named called describe described
 characterize characterise refer refers stand stands mean means say said says speak spoke tell
-told mention mentioned view words so far up now own mainly also other others kind type
-sort way whether meant supposed intended achieve accomplish""".split())
+told talk talks talked talking mention mentioned view words so far up now own mainly also
+other others kind type sort way whether meant supposed intended achieve accomplish""".split())
+
 
 _HOW_MUCH = re.compile(r"\bhow\s+(?:much|many)\b", re.IGNORECASE)
 _SET_ASIDE = re.compile(r"\b(?:besides|apart from|aside from|other than|except(?: for)?)\s+[^,?;]+",
@@ -389,9 +403,26 @@ _SPEAKER = re.compile(
 
 def optional_words(question: str) -> frozenset[str]:
     """The question's words an answer may hold or not: who speaks ("According to the prime
-    minister, ...") and what the statements before the question proper say. A sentence
-    that holds them covers them; one that lacks them is not the less an answer for it."""
-    return frozenset((speaker_words(question) | context_words(question)) - STOPWORDS)
+    minister, ..."), what the statements before the question proper say, and the kind of
+    thing a which-question asks for. A sentence that holds them covers them; one that
+    lacks them is not the less an answer for it."""
+    return frozenset((speaker_words(question) | context_words(question) | kind_words(question))
+                     - STOPWORDS)
+
+
+# "which news agency" up to the verb ("did", "is") or the question's end.
+_WHICH_NOUNS = re.compile(r"\bwhich\s+((?:\w+\s+){0,2}?\w+)(?=\s+(?:is|was|are|were|did|does|do|"
+                          r"has|have|had|can|could|will|would)\b|\W*$)", re.IGNORECASE)
+
+
+def kind_words(question: str) -> set[str]:
+    """"Which news agency did Maiga talk to?": the kind of thing asked for, which the text
+    may name without saying what kind it is ("told RIA Novosti")."""
+    shape = expected_answer(question)
+    if shape is None or shape.kind not in ("instance", "named_person", "addressee"):
+        return set()
+    m = _WHICH_NOUNS.search(question)
+    return set(tokens(m.group(1))) if m else set()
 
 
 def speaker_words(question: str) -> set[str]:

@@ -263,13 +263,40 @@ def test_an_optional_word_counts_only_where_the_sentence_holds_it():
     ("Who is the Russian minister mentioned by the Malian air force chief?",
      {"malian", "air", "force", "chief"}),
     ("what else did russia send per the air force chief", {"air", "force", "chief"}),
-    ("Which minister is named in the interview with Diarra?", {"diarra"}),
+    ("Who is named in the interview with Diarra?", {"diarra"}),
     ("According to the prime minister, what is the campaign for?", {"prime", "minister"}),
     # a rate is not a source
     ("How many pounds of steam per kilowatt hour does it use?", set()),
 ])
 def test_who_speaks_is_optional(question, speaker):
     assert optional_words(question) == speaker
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("Which news agency did Maiga talk to?", {"news", "agency"}),
+    ("Which Russian official is named?", {"russian", "official"}),
+    ("maiga spoke to which news agency", {"news", "agency"}),
+    # not a which-question
+    ("What did Maiga tell the agency?", set()),
+])
+def test_the_kind_a_which_question_asks_for_is_optional(question, kind):
+    assert optional_words(question) == kind
+
+
+def test_whom_someone_spoke_to_is_answered_by_a_name_after_told_or_interview_with():
+    for q in ("Which news agency did Maiga talk to?", "maiga spoke to which news agency",
+              "Which outlet did he give an interview to?"):
+        assert expected_answer(q).kind == "addressee", q
+    spoke_to = expected_answer("Which news agency did Maiga talk to?")
+    assert spoke_to.find("The prime minister Shogel Kokalla Maiga told RIA Novosti.") == [
+        "RIA Novosti"]
+    assert spoke_to.find("Diarra said in an interview with RTVI television.") == ["RTVI"]
+    assert spoke_to.find("He told reporters that it rained.") == []
+    doc = Document(id="d", text=(
+        "Maiga said the news about Mali was false. The prime minister of Mali Shogel "
+        "Kokalla Maiga told RIA Novosti."))
+    answer = ask("which news agency did maiga talk to", [cand("d", doc.text)], {"d": doc})
+    assert answer is not None and "RIA Novosti" in answer.citations[0].quote
 
 
 def test_a_sentence_that_names_the_speaker_is_not_outweighed_by_one_without_him():

@@ -649,6 +649,19 @@ def role_credit(weights: Mapping[str, float], plain: frozenset[str],
     return {t: ROLE_CREDIT for t in weights if _matches(t, titles)}
 
 
+# "kremlin spokesman name": of two sentences that say as much of the question, the one
+# whose person has a title the question uses ("presidential spokesman Dmitry Peskov")
+# names the person asked for; the other ("The Kremlin has previously stated ...") only
+# shares a word. On the dev seeds sets: 317 -> 320 of 360 right; 0.2 cost one.
+TITLED_LIFT = 0.1
+_PERSON_KINDS = frozenset({"person", "named_person", "name"})
+
+
+def _titled_as_asked(sentence: str, weights: Mapping[str, float]) -> bool:
+    titles = frozenset().union(*roles_in(sentence).values())
+    return bool(titles) and any(_matches(t, titles) for t in weights)
+
+
 def sentence_choices(question: str, shape: AnswerShape | None, candidates: Sequence[Candidate],
                      weights: Mapping[str, float], vectors: WordVectors | None = None,
                      roles: Mapping[str, Mapping[str, frozenset[str]]] | None = None
@@ -686,6 +699,8 @@ def sentence_choices(question: str, shape: AnswerShape | None, candidates: Seque
             # not one that merely holds a name ("Which areas ...?" and a dateline).
             rank = (cover + (min(0.5, cover) if found else 0.0) - (0.3 if non_answer else 0.0)
                     - 0.1 * passage_rank - length_penalty)
+            if found and shape.kind in _PERSON_KINDS and _titled_as_asked(sentence, weights):
+                rank += TITLED_LIFT
             choices.append(SentenceChoice(p.document_id, p.passage_id, p.start + s, p.start + e,
                                           cover, found, non_answer, passage_rank, rank,
                                           sentence, words))

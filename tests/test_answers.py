@@ -299,6 +299,14 @@ def test_whom_someone_spoke_to_is_answered_by_a_name_after_told_or_interview_wit
     assert answer is not None and "RIA Novosti" in answer.citations[0].quote
 
 
+def test_the_person_whose_title_the_question_uses_is_the_one_asked_for():
+    doc = Document(id="d", text=(
+        "The Kremlin has previously stated that there are no Russian troops in Mali. "
+        "Asked about it, presidential spokesman Dmitry Peskov replied that Moscow has contacts."))
+    answer = ask("kremlin spokesman name", [cand("d", doc.text)], {"d": doc})
+    assert answer is not None and "Dmitry Peskov" in answer.citations[0].quote
+
+
 def test_a_sentence_that_names_the_speaker_is_not_outweighed_by_one_without_him():
     doc = Document(id="d", text=(
         "There has been a big campaign in the media, a diplomatic campaign against the state. "

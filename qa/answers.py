@@ -362,6 +362,20 @@ told talk talks talked talking mention mentioned view words so far up now own ma
 other others kind type sort way whether meant supposed intended achieve accomplish""".split())
 
 
+# Words that, with a question of a kind, only restate the kind: "How long did the
+# operation *last*?", "Over roughly how long a *period* did that *happen*?", "When did
+# the coup *take place*?". The text answers "During the three to four months of the
+# operation". On the dev seeds sets: 320 -> 323 of 360 right, xquad_en 952 -> 953 of 1190.
+_EVENT = "happen happened happens occur occurred occurs take took taken place"
+KIND_FRAME = {
+    "duration": frozenset(f"{_EVENT} last lasted lasting period span stretch time roughly "
+                          "approximately".split()),
+    "start": frozenset(_EVENT.split()),
+    "date": frozenset(_EVENT.split()),
+    "day": frozenset(_EVENT.split()),
+    "location": frozenset(_EVENT.split()),
+}
+
 _HOW_MUCH = re.compile(r"\bhow\s+(?:much|many)\b", re.IGNORECASE)
 _SET_ASIDE = re.compile(r"\b(?:besides|apart from|aside from|other than|except(?: for)?)\s+[^,?;]+",
                         re.IGNORECASE)
@@ -451,7 +465,8 @@ def question_terms(question: str) -> list[str]:
     # "How much of the territory ...?" asks for a part, which no "much" in the text says.
     question = _HOW_MUCH.sub("how", question)
     words = [w for w in tokens(question) if w not in STOPWORDS and w not in asked]
-    return list(dict.fromkeys([w for w in words if w not in QUESTION_FRAME] or words))
+    framing = QUESTION_FRAME | KIND_FRAME.get(wh.lastgroup if wh is not None else "", frozenset())
+    return list(dict.fromkeys([w for w in words if w not in framing] or words))
 
 
 def question_weights(question: str, document_frequency: Mapping[str, int], passages: int

@@ -307,6 +307,19 @@ def test_the_person_whose_title_the_question_uses_is_the_one_asked_for():
     assert answer is not None and "Dmitry Peskov" in answer.citations[0].quote
 
 
+def test_words_that_only_restate_the_kind_asked_are_not_what_the_answer_must_cover():
+    assert question_terms("How long did the operation last?") == ["operation"]
+    assert question_terms("Over roughly how long a period did that happen?") == ["over"]
+    assert question_terms("When did the coup take place?") == ["coup"]
+    # with another kind they are the question's words
+    assert "last" in question_terms("What did the operation achieve before it could last?")
+    doc = Document(id="d", text=("The operation began in the north. During the three to four "
+                                 "months of the operation, people were able to return home."))
+    answer = ask("how long did the operation last that let refugees go home",
+                 [cand("d", doc.text)], {"d": doc})
+    assert answer is not None and "three to four months" in answer.citations[0].quote
+
+
 def test_a_sentence_that_names_the_speaker_is_not_outweighed_by_one_without_him():
     doc = Document(id="d", text=(
         "There has been a big campaign in the media, a diplomatic campaign against the state. "

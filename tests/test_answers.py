@@ -6,6 +6,7 @@ from qa.answers import (ABSENT_WORD_SHARE, PARAPHRASE_AT, asked_identity, PARAPH
                         CONTEXT_SHARE, asking_start, assess, optional_words)
 from embeddings.word_vectors import WordVectors
 from qa.models import Document
+from qa.words import american, stem
 from qa.retrieval import DENSE_WEIGHT, Candidate, fuse, group_near_duplicates, shingles
 from qa.store import StoredPassage
 
@@ -700,3 +701,16 @@ def test_a_capital_that_opens_a_sentence_of_the_question_is_not_a_name():
     assert written_as_names("Diop mentioned people going home. Over how long did it happen?") == set()
     assert written_as_names('Who is Igor Gromyko? Was he in "Peru" in 1999?') == {
         "igor", "gromyko", "peru", "1999"}
+
+
+@pytest.mark.parametrize("british, american_spelling", [
+    ("defence", "defense"), ("stabilising", "stabilizing"), ("organisation", "organization"),
+    ("behaviour", "behavior"), ("centre", "center"), ("analysed", "analyzed"),
+    ("characterise", "characterize"), ("honoured", "honored")])
+def test_british_and_american_spellings_are_one_word(british, american_spelling):
+    assert stem(british) == stem(american_spelling)
+
+
+@pytest.mark.parametrize("word", ["four", "hour", "your", "tour", "noise", "rise", "crisis"])
+def test_short_words_are_not_respelt(word):
+    assert american(word) == word

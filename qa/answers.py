@@ -359,7 +359,8 @@ _NON_ANSWER = re.compile(
 QUESTION_FRAME = frozenset("""according besides apart named called describe described
 characterize characterise refer refers stand stands mean means say said says speak spoke tell
 told talk talks talked talking mention mentioned view words so far up now own mainly also
-other others kind type sort way whether meant supposed intended achieve accomplish""".split())
+other others else per kind type sort way whether meant supposed intended achieve accomplish
+""".split())
 
 
 # Words that, with a question of a kind, only restate the kind: "How long did the
@@ -377,7 +378,8 @@ KIND_FRAME = {
 }
 
 _HOW_MUCH = re.compile(r"\bhow\s+(?:much|many)\b", re.IGNORECASE)
-_SET_ASIDE = re.compile(r"\b(?:besides|apart from|aside from|other than|except(?: for)?)\s+[^,?;]+",
+_SET_ASIDE = re.compile(r"\b(?:besides|apart from|aside from|other than|except(?: for)?)\s+[^,?;]+?"
+                        r"(?=\s+(?:what|who|whom|which|where|when|how|why)\b|[,?;]|$)",
                         re.IGNORECASE)
 
 # An everyday word the corpus never uses weighs as a word this share of passages hold:

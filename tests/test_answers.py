@@ -248,6 +248,9 @@ def test_framing_words_are_not_what_the_answer_must_cover():
     # What "besides" sets aside is not what the answer is about.
     assert question_terms("Besides military equipment, what has Russia shipped?") == [
         "russia", "shipped"]
+    # What is set aside ends where the question proper begins, with or without a comma.
+    assert question_terms("besides weapons what else did russia send") == ["russia", "send"]
+    assert question_terms("what did russia ship besides weapons") == ["russia", "ship"]
     # A question made only of such words keeps them.
     assert question_terms("What does it mean?") == ["mean"]
 

@@ -401,7 +401,8 @@ CONTEXT_NEEDS_OWN_WORDS = 2
 
 
 # "According to Diarra, ...", "in the view of the air force chief", "in Diarra's words",
-# "How did the air force chief characterize ...": these words say who speaks, not what
+# "How did the air force chief characterize ...", "What did the chief of staff say about
+# ...": these words say who speaks, not what
 # is said. The answer is usually a quote attributed by "he said", while the sentence that
 # names the speaker in full (a dateline: "..., Malian Air Force Chief of Staff Alou Boi
 # Diarra said") rarely holds it. So they are optional words (``optional_words``): "The
@@ -411,7 +412,7 @@ CONTEXT_NEEDS_OWN_WORDS = 2
 _SPEAKER = re.compile(
     r"\b(?:according to|in the (?:view|opinion|words) of)\s+(?P<a>[^,?;]+)"
     r"|\bin (?P<b>[^,?;]+?)['’]s? (?:own )?(?:words|view|opinion)\b"
-    r"|\b(?:did|does|do)\s+(?P<c>[^,?;]+?)\s+(?:characteri[sz]e|describe|portray|call)\b"
+    r"|\b(?:did|does|do)\s+(?P<c>[^,?;]+?)\s+(?:characteri[sz]e|describe|portray|call|say|tell|think)\b"
     r"|\b(?:per the|(?:mentioned|named|cited|quoted) by|in (?:an|the|his|her|that) interview with)"
     r"\s+(?P<d>[^,?;]+)",
     re.IGNORECASE)

@@ -269,6 +269,8 @@ def test_an_optional_word_counts_only_where_the_sentence_holds_it():
     ("what else did russia send per the air force chief", {"air", "force", "chief"}),
     ("Who is named in the interview with Diarra?", {"diarra"}),
     ("According to the prime minister, what is the campaign for?", {"prime", "minister"}),
+    ("What did the chief of staff of the air force say about the troops?",
+     {"chief", "staff", "air", "force"}),
     # a rate is not a source
     ("How many pounds of steam per kilowatt hour does it use?", set()),
 ])

@@ -418,6 +418,7 @@ _SPEAKER = re.compile(
     re.IGNORECASE)
 
 
+@lru_cache(maxsize=256)
 def optional_words(question: str) -> frozenset[str]:
     """The question's words an answer may hold or not: who speaks ("According to the prime
     minister, ..."), what the statements before the question proper say, and the kind of
@@ -535,11 +536,13 @@ def coverage(weights: Mapping[str, float], words: set[str],
     lacks counts for its share of ``near`` (how nearly another word of it says the same,
     in [0, 1]), if any; an ``optional`` one it lacks does not count at all."""
     near = near or {}
-    held = {t: (w if _matches(t, words) else w * near.get(t, 0.0)) for t, w in weights.items()}
-    total = sum(w for t, w in weights.items() if t not in optional or held[t] > 0)
-    if total <= 0:
-        return 0.0
-    return sum(held.values()) / total
+    held = total = 0.0
+    for term, w in weights.items():
+        part = w if _matches(term, words) else w * near.get(term, 0.0)
+        held += part
+        if part > 0 or term not in optional:
+            total += w
+    return held / total if total > 0 else 0.0
 
 
 # Cosines of the encoder's word vectors (embeddings.word_vectors) at which one word counts

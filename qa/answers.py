@@ -28,7 +28,7 @@ from qa.names import (CALENDAR, bare, find_names, find_people, find_places, plac
                       roles_in)
 from qa.retrieval import PASSAGES_REMEMBERED, Candidate, shingle_overlap, shingles
 from qa.sentences import sentence_spans
-from qa.words import MONTHS, STOPWORDS, stem, tokens, written_as_names
+from qa.words import MONTHS, STOPWORDS, spelled_out, stem, tokens, written_as_names
 
 if TYPE_CHECKING:
     from embeddings.word_vectors import WordVectors
@@ -468,7 +468,8 @@ def question_terms(question: str) -> list[str]:
     question = _SET_ASIDE.sub(" ", question)
     # "How much of the territory ...?" asks for a part, which no "much" in the text says.
     question = _HOW_MUCH.sub("how", question)
-    words = [w for w in tokens(question) if w not in STOPWORDS and w not in asked]
+    words = [w for t in tokens(question) for w in spelled_out(t) or (t,)
+             if w not in STOPWORDS and w not in asked]
     framing = QUESTION_FRAME | KIND_FRAME.get(wh.lastgroup if wh is not None else "", frozenset())
     return list(dict.fromkeys([w for w in words if w not in framing] or words))
 
@@ -534,14 +535,13 @@ def coverage(weights: Mapping[str, float], words: set[str],
              ) -> float:
     """Share of the question's weight whose words ``words`` holds, in [0, 1]. A word it
     lacks counts for its share of ``near`` (how nearly another word of it says the same,
-    in [0, 1]), if any; an ``optional`` one it lacks does not count at all."""
+    in [0, 1]), if any; an ``optional`` word counts only as far as ``words`` holds it."""
     near = near or {}
     held = total = 0.0
     for term, w in weights.items():
         part = w if _matches(term, words) else w * near.get(term, 0.0)
         held += part
-        if part > 0 or term not in optional:
-            total += w
+        total += part if term in optional else w
     return held / total if total > 0 else 0.0
 
 

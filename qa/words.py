@@ -85,6 +85,17 @@ def other_forms(word: str) -> tuple[str, ...]:
     return VERB_FORMS.get(word, ())
 
 
+# Short forms people type in questions that a news text spells out: "mali's pm".
+SHORT_FORMS = {"pm": ("prime", "minister"), "fm": ("foreign", "minister"),
+               "govt": ("government",), "gov": ("government",), "pres": ("president",),
+               "dept": ("department",), "intl": ("international",)}
+
+
+def spelled_out(word: str) -> tuple[str, ...]:
+    """The words a short form stands for ("pm" -> "prime", "minister"), none for another."""
+    return SHORT_FORMS.get(word, ())
+
+
 # Answer selection stems every word of every sentence it weighs, hundreds a question, from
 # a vocabulary that repeats: remembering them took sentence choice from 0.7 to 0.4 ms.
 # British and American spellings read as one word: "defence minister" finds "the Defense

@@ -261,6 +261,13 @@ def test_an_optional_word_counts_only_where_the_sentence_holds_it():
     assert coverage(w, {"campaign", "minister"}, optional=frozenset({"minister"})) == 1.0
     assert coverage(w, {"minister"}, optional=frozenset({"minister"})) == 0.5
     assert coverage(w, {"campaign"}) == 0.5
+    # a paraphrase of an optional word counts for what it holds of it, never against
+    assert coverage(w, {"campaign"}, {"minister": 0.2}, frozenset({"minister"})) == 1.0
+
+
+def test_a_short_form_is_read_spelled_out():
+    assert question_terms("which agency did mali's pm speak to") == [
+        "agency", "mali", "prime", "minister"]
 
 
 @pytest.mark.parametrize("question, speaker", [

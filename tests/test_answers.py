@@ -726,3 +726,24 @@ def test_british_and_american_spellings_are_one_word(british, american_spelling)
 @pytest.mark.parametrize("word", ["four", "hour", "your", "tour", "noise", "rise", "crisis"])
 def test_short_words_are_not_respelt(word):
     assert american(word) == word
+
+
+@pytest.mark.parametrize("question", [
+    "What is another term for rotors?", "What is a synonym for chloroplast DNA?",
+    "What is the bad air theory officially known as?", "What was Ghandi's work called?",
+    "What is the nickname for the Delta?"])
+def test_what_a_text_calls_a_thing_is_asked_as_an_alias(question):
+    assert expected_answer(question).kind == "alias"
+    assert not {"another", "term", "synonym", "known", "called", "nickname"} & set(
+        question_terms(question))
+
+
+def test_an_alias_is_what_follows_called_known_as_a_bracket_or_an_apposition():
+    alias = expected_answer("What is another name for the west side?")
+    assert alias.find('The "West Side", also often called "Southwest Fresno", is old.') == [
+        "Southwest Fresno"]
+    assert alias.find("It has rotors (rotating discs) on a shaft.") == ["rotating discs"]
+    assert alias.find("State Route 168, the Sierra Freeway, heads east.") == ["the Sierra Freeway"]
+    assert alias.find("In Mali, the army said, it won.") == []
+    # who asks for a person even when the question says "called"
+    assert expected_answer("Who is called the father of physics?").kind == "person"

@@ -28,7 +28,7 @@ from qa.names import (CALENDAR, bare, find_names, find_people, find_places, plac
                       roles_in)
 from qa.retrieval import PASSAGES_REMEMBERED, Candidate, shingle_overlap, shingles
 from qa.sentences import sentence_spans
-from qa.words import MONTHS, STOPWORDS, spelled_out, stem, tokens, written_as_names
+from qa.words import MONTHS, NOT_PLURALS, STOPWORDS, spelled_out, stem, tokens, written_as_names
 
 if TYPE_CHECKING:
     from embeddings.word_vectors import WordVectors
@@ -268,6 +268,9 @@ _WH = re.compile(
     # "Which news agency did Maiga talk to?", "Maiga spoke to which outlet?": to whom he
     # spoke, by name ("told RIA Novosti").
     r"|(?P<addressee>\bwhich\b(?=[^?]*\b(?:speak|spoke|talk|talked|an interview) to\W*$)"
+    # "On which TV channel ...?", "Which newspaper ...?": the outlet someone spoke to.
+    r"|\b(?:which|what) (?:(?:tv|television|radio|news|media) (?:channel|station|network|agency"
+    r"|outlet)|channel|newspaper|broadcaster|outlet)\b"
     r"|\b(?:speak|spoke|talk|talked|an interview) to (?:which|what|whom)\b)"
     r"|(?P<instance>(?<!\bin )(?<!\bof )(?<!\bto )(?<!\bfor )(?<!\bfrom )(?<!\bat )(?<!\bon )"
     r"(?<!\bby )(?<!\bwith )\bwhich\b)"
@@ -376,7 +379,8 @@ _NON_ANSWER = re.compile(
 # answer must cover.
 QUESTION_FRAME = frozenset("""according besides apart named called describe described
 characterize characterise refer refers stand stands mean means say said says speak spoke tell
-told talk talks talked talking mention mentioned view words so far up now own mainly also
+told talk talks talked talking think thinks believe believes mention mentioned view words so
+far up now own mainly also
 other others else per kind type sort way whether meant supposed intended achieve accomplish
 """.split())
 
@@ -453,10 +457,15 @@ _WHICH_NOUNS = re.compile(r"\bwhich\s+((?:\w+\s+){0,2}?\w+)(?=\s+(?:is|was|are|w
                           r"has|have|had|can|could|will|would)\b|\W*$)", re.IGNORECASE)
 
 
+_PURPOSES = frozenset("purpose purposes goal goals aim aims objective objectives motive".split())
+
+
 def kind_words(question: str) -> set[str]:
     """"Which news agency did Maiga talk to?": the kind of thing asked for, which the text
     may name without saying what kind it is ("told RIA Novosti")."""
     shape = expected_answer(question)
+    if shape is not None and shape.kind == "reason":  # "What is its real purpose?"
+        return {w for w in tokens(question) if w in _PURPOSES}
     if shape is None or shape.kind not in ("instance", "named_person", "addressee"):
         return set()
     m = _WHICH_NOUNS.search(question)
@@ -538,7 +547,7 @@ def _matches(term: str, words: set[str]) -> bool:
     t = stem(term)
     if t in words:
         return True
-    if len(t) < 4:
+    if len(t) < 4 or t in NOT_PLURALS:  # "goods" are not "good"
         return False
     # The test of _extends either way, without a Python loop over the words (it was most
     # of the answer's time): the prefixes of t that _extends allows are looked up, the

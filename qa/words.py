@@ -115,8 +115,15 @@ def american(word: str) -> str:
     return _BRITISH.sub(lambda m: _AMERICAN[m.lastgroup], word, count=1)
 
 
+# Nouns whose -s is no plural: "goods" are not "good", "arms" not "arm", "news" not "new".
+NOT_PLURALS = frozenset("""goods arms news means customs remains savings earnings
+headquarters species series physics politics economics""".split())
+
+
 @lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
+    if word in NOT_PLURALS:
+        return word
     word = american(IRREGULAR_FORMS.get(word, word))
     for suffix in ("ing", "ed", "es", "s"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):

@@ -747,3 +747,26 @@ def test_an_alias_is_what_follows_called_known_as_a_bracket_or_an_apposition():
     assert alias.find("In Mali, the army said, it won.") == []
     # who asks for a person even when the question says "called"
     assert expected_answer("Who is called the father of physics?").kind == "person"
+
+
+def test_a_noun_whose_s_is_no_plural_is_not_its_singular():
+    assert coverage({"goods": 1.0}, {stem("good")}) == 0.0
+    assert coverage({"goods": 1.0}, {stem("goods")}) == 1.0
+    assert coverage({"arms": 1.0}, {stem("arm")}) == 0.0
+
+
+def test_the_purpose_a_why_question_names_is_optional():
+    q = "The prime minister is fed up with the campaign. What does he think its real purpose is?"
+    assert {"purpose", "campaign"} <= optional_words(q)
+    assert "think" not in question_terms(q)
+
+
+@pytest.mark.parametrize("question", [
+    "On which TV channel did Diarra give his interview?", "Which newspaper printed it?",
+    "what news agency did he talk to"])
+def test_a_question_about_a_media_outlet_asks_whom_someone_spoke_to(question):
+    assert expected_answer(question).kind == "addressee"
+
+
+def test_an_agency_that_is_no_outlet_is_not_asked_as_one():
+    assert expected_answer("What agency is responsible for it?") is None

@@ -263,8 +263,6 @@ _WH = re.compile(
     # "full name of mali's foreign minister": a name asked for without a question word.
     r"|(?P<name>\bwhat(?: is| was|['’]s) (?:the|his|her|its|their) (?:\w+ )?name\b"
     r"|^\s*(?:the\s+)?(?:full\s+)?name\s+of\b|\bname\W*$)"
-    # "Which agency ...?" asks for an instance of a kind, often by name; "In which areas
-    # ...?" need not.
     # "Which news agency did Maiga talk to?", "Maiga spoke to which outlet?": to whom he
     # spoke, by name ("told RIA Novosti").
     r"|(?P<addressee>\bwhich\b(?=[^?]*\b(?:speak|spoke|talk|talked|an interview) to\W*$)"
@@ -272,6 +270,8 @@ _WH = re.compile(
     r"|\b(?:which|what) (?:(?:tv|television|radio|news|media) (?:channel|station|network|agency"
     r"|outlet)|channel|newspaper|broadcaster|outlet)\b"
     r"|\b(?:speak|spoke|talk|talked|an interview) to (?:which|what|whom)\b)"
+    # "Which agency ...?" asks for an instance of a kind, often by name; "In which areas
+    # ...?" need not.
     r"|(?P<instance>(?<!\bin )(?<!\bof )(?<!\bto )(?<!\bfor )(?<!\bfrom )(?<!\bat )(?<!\bon )"
     r"(?<!\bby )(?<!\bwith )\bwhich\b)"
     r"|(?P<location>\bwhere\b)"
@@ -380,9 +380,8 @@ _NON_ANSWER = re.compile(
 QUESTION_FRAME = frozenset("""according besides apart named called describe described
 characterize characterise refer refers stand stands mean means say said says speak spoke tell
 told talk talks talked talking think thinks believe believes mention mentioned view words so
-far up now own mainly also
-other others else per kind type sort way whether meant supposed intended achieve accomplish
-""".split())
+far up now own mainly also other others else per kind type sort way whether meant supposed
+intended achieve accomplish""".split())
 
 
 # Words that, with a question of a kind, only restate the kind: "How long did the
@@ -421,22 +420,25 @@ ABSENT_WORD_SHARE = 0.3
 # camps. What changed for the troops ...?"). On the dev seeds sets, 1.0 -> 0.2 answered
 # 302 -> 308 of 360 right (xquad_en unchanged); 0.0 cost one.
 CONTEXT_SHARE = 0.2
+# ... unless the question proper has fewer words of its own: "Which group was that?" asks
+# about its context.
 CONTEXT_NEEDS_OWN_WORDS = 2
 
 
 # "According to Diarra, ...", "in the view of the air force chief", "in Diarra's words",
 # "How did the air force chief characterize ...", "What did the chief of staff say about
-# ...": these words say who speaks, not what
-# is said. The answer is usually a quote attributed by "he said", while the sentence that
-# names the speaker in full (a dateline: "..., Malian Air Force Chief of Staff Alou Boi
-# Diarra said") rarely holds it. So they are optional words (``optional_words``): "The
-# prime minister stressed that this campaign is aimed at ..." covers them, and a quote
-# that lacks them is not the less an answer. Dropped from the question instead, as they
-# were, they lost the first sentence its lead (dev seeds sets 308 -> 312 of 360 right).
+# ...": these words say who speaks, not what is said. The answer is usually a quote
+# attributed by "he said", while the sentence that names the speaker in full (a
+# dateline: "..., Malian Air Force Chief of Staff Alou Boi Diarra said") rarely holds
+# it. So they are optional words (``optional_words``): "The prime minister stressed that
+# this campaign is aimed at ..." covers them, and a quote that lacks them is not the less
+# an answer. Dropped from the question instead, as they were, they lost the first
+# sentence its lead (dev seeds sets 308 -> 312 of 360 right).
 _SPEAKER = re.compile(
     r"\b(?:according to|in the (?:view|opinion|words) of)\s+(?P<a>[^,?;]+)"
     r"|\bin (?P<b>[^,?;]+?)['’]s? (?:own )?(?:words|view|opinion)\b"
-    r"|\b(?:did|does|do)\s+(?P<c>[^,?;]+?)\s+(?:characteri[sz]e|describe|portray|call|say|tell|think)\b"
+    r"|\b(?:did|does|do)\s+(?P<c>[^,?;]+?)\s+"
+    r"(?:characteri[sz]e|describe|portray|call|say|tell|think)\b"
     r"|\b(?:per the|(?:mentioned|named|cited|quoted) by|in (?:an|the|his|her|that) interview with)"
     r"\s+(?P<d>[^,?;]+)",
     re.IGNORECASE)
@@ -462,7 +464,8 @@ _PURPOSES = frozenset("purpose purposes goal goals aim aims objective objectives
 
 def kind_words(question: str) -> set[str]:
     """"Which news agency did Maiga talk to?": the kind of thing asked for, which the text
-    may name without saying what kind it is ("told RIA Novosti")."""
+    may name without saying what kind it is ("told RIA Novosti"); "What is its real
+    purpose?": the purpose a why-question names, which the text may say as "aimed at"."""
     shape = expected_answer(question)
     if shape is not None and shape.kind == "reason":  # "What is its real purpose?"
         return {w for w in tokens(question) if w in _PURPOSES}

@@ -81,8 +81,9 @@ def _one_index_word(a: str, b: str) -> bool:
 
 def lexical_query(store: Store, query: str, vectors: WordVectors | None) -> str:
     """``query``, with the other forms of its irregular verbs ("send" also searches
-    "sent"), the words its short forms stand for ("pm": "prime minister"), and for each of its words that no passage holds, the words nearest to it (by
-    ``vectors``) that some passage does hold.
+    "sent"), the words its short forms stand for ("pm": "prime minister"), and for each
+    of its words that no passage holds, the words nearest to it (by ``vectors``) that
+    some passage does hold.
 
     A word the corpus lacks finds nothing by BM25, and the question's other words then
     rank the passages: "Who is Russia's envoy to Mali?" ranked every passage on Russia

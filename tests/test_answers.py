@@ -225,7 +225,8 @@ def test_words_only_the_context_uses_weigh_less():
 
 
 def test_a_question_about_its_context_keeps_the_context_weight():
-    w = weights("The French military found no proof of a Russian outfit in Mali. Which group was that?")
+    w = weights("The French military found no proof of a Russian outfit in Mali. "
+                "Which group was that?")
     assert w["french"] == w["outfit"] == w["group"]
 
 

@@ -1,7 +1,7 @@
 """Answer quality: `qa eval` on the seeds set and the two public sets, beside the
 reference figures of ../shared/eval/README.md.
 
-    .venv/bin/python bench/quality.py [--sets seeds,seeds_cal,blind_a,blind_b,blind_c,blind_d,blind_e,blind_f,blind_g,blind_h,blind_i,xquad_en,scifact]
+    .venv/bin/python bench/quality.py [--sets seeds,seeds_cal,blind_a,...,blind_m,xquad_en,scifact]
                                       [--work DIR]
 
 Each set's corpus is ingested into its own index under --work (kept between runs, so
@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "eval"
 QA = str(Path(sys.executable).with_name("qa"))
 
+BLIND = "abcdefghijklm"
 SETS = {
     "seeds": (ROOT / "seeds", ROOT / "bench" / "questions" / "seeds.jsonl"),
     # The questions bench/calibrate.py fits the confidence on (seeds.jsonl is held out).
@@ -32,16 +33,12 @@ SETS = {
     # more varied questions, measured that one once. blind_e and blind_f (casual, chatty
     # and role-naming questions) were each measured once and then used to find changes;
     # blind_g measured those once, then was used too; blind_h measured the next ones once,
-    # then was used too; blind_i measured the final code once.
-    "blind_a": (ROOT / "seeds", ROOT / "bench" / "questions" / "seeds_blind_a.jsonl"),
-    "blind_b": (ROOT / "seeds", ROOT / "bench" / "questions" / "seeds_blind_b.jsonl"),
-    "blind_c": (ROOT / "seeds", ROOT / "bench" / "questions" / "seeds_blind_c.jsonl"),
-    "blind_d": (ROOT / "seeds", ROOT / "bench" / "questions" / "seeds_blind_d.jsonl"),
-    "blind_e": (ROOT / "seeds", ROOT / "bench" / "questions" / "seeds_blind_e.jsonl"),
-    "blind_f": (ROOT / "seeds", ROOT / "bench" / "questions" / "seeds_blind_f.jsonl"),
-    "blind_g": (ROOT / "seeds", ROOT / "bench" / "questions" / "seeds_blind_g.jsonl"),
-    "blind_h": (ROOT / "seeds", ROOT / "bench" / "questions" / "seeds_blind_h.jsonl"),
-    "blind_i": (ROOT / "seeds", ROOT / "bench" / "questions" / "seeds_blind_i.jsonl"),
+    # then was used too; blind_i measured the final code once and was used after. blind_j
+    # and blind_k measured a session's change twice (after its first round and at its end),
+    # then were used too; blind_l and blind_m measured it after its second round and at its
+    # end.
+    **{f"blind_{x}": (ROOT / "seeds", ROOT / "bench" / "questions" / f"seeds_blind_{x}.jsonl")
+       for x in BLIND},
     "xquad_en": (SHARED / "xquad_en" / "corpus.jsonl", SHARED / "xquad_en" / "questions.jsonl"),
     "scifact": (SHARED / "scifact" / "corpus.jsonl", SHARED / "scifact" / "questions.jsonl"),
 }
@@ -75,7 +72,7 @@ def fmt(v) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sets", default="seeds,seeds_cal,blind_a,blind_b,blind_c,blind_d,blind_e,blind_f,blind_g,blind_h,blind_i,xquad_en,scifact")
+    parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument("--work", type=Path, default=ROOT / "var" / "bench")
     args = parser.parse_args()
     rows = []

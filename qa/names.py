@@ -29,7 +29,7 @@ NOT_A_PERSON = frozenset("""republic federation ministry council nations union c
 army mission agency company government charter state states kingdom assembly party front
 committee commission bank office department university news center centre exhibition
 convention day week north south east west african european administration decentralisation
-decentralization television network""".split())
+decentralization television network western eastern northern southern""".split())
 TITLES = frozenset("""mr mrs ms dr president minister colonel general spokesman spokeswoman
 ambassador leader chief officer secretary deputy director prince king queen prime""".split())
 
@@ -67,9 +67,11 @@ def find_names(sentence: str, places: frozenset[str] = frozenset()) -> list[str]
     return names
 
 
-# "in Mali", "from Moscow": a capitalised word after such a preposition is a place,
-# unless it is an adjective of nationality before its noun ("in the African nation").
-_AFTER_PLACE_WORD = re.compile(r"\b(?:in|from|at|into|across|outside|near|throughout)\s+"
+# "in Mali", "from Moscow", "a visit to Russia": a capitalised word after such a
+# preposition is a place, unless it is an adjective of nationality before its noun ("in
+# the African nation"). A bare "to" may lead to a person ("told to Diop").
+_AFTER_PLACE_WORD = re.compile(r"\b(?:in|from|at|into|across|outside|near|throughout|(?:visits?|"
+                               r"visited|trips?|travell?ed|journey|flew|returned) to)\s+"
                                rf"(?:the\s+)?(?!{_NATIONALITY_BEFORE_NOUN})([A-Z][\w-]*)\b")
 
 

@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from qa.store import Store, StoredPassage
-from qa.words import other_forms, query_terms, written_as_names
+from qa.words import other_forms, query_terms, spelled_out, written_as_names
 
 if TYPE_CHECKING:
     import numpy as np
@@ -81,8 +81,9 @@ def _one_index_word(a: str, b: str) -> bool:
 
 def lexical_query(store: Store, query: str, vectors: WordVectors | None) -> str:
     """``query``, with the other forms of its irregular verbs ("send" also searches
-    "sent"), and for each of its words that no passage holds, the words nearest to it (by
-    ``vectors``) that some passage does hold.
+    "sent"), the words its short forms stand for ("pm": "prime minister"), and for each
+    of its words that no passage holds, the words nearest to it (by ``vectors``) that
+    some passage does hold.
 
     A word the corpus lacks finds nothing by BM25, and the question's other words then
     rank the passages: "Who is Russia's envoy to Mali?" ranked every passage on Russia
@@ -93,7 +94,7 @@ def lexical_query(store: Store, query: str, vectors: WordVectors | None) -> str:
     """
     names = written_as_names(query)
     terms = [t for t in query_terms(query) if t.isalpha() and t not in names]
-    added = [f for t in terms for f in other_forms(t) if f not in terms]
+    added = [f for t in terms for f in (*other_forms(t), *spelled_out(t)) if f not in terms]
     if vectors is not None and terms:
         frequencies = store.document_frequencies(terms)
         for term in terms:

@@ -2,9 +2,11 @@ import pytest
 from qa.answers import (ABSENT_WORD_SHARE, PARAPHRASE_AT, asked_identity, PARAPHRASE_FROM, SentenceChoice, _sentences_and_words,
                         asked_relation, build_answer, coverage, expected_answer, names_the_doer,
                         paraphrasable, paraphrase_credit,
-                        places_in, question_terms, question_weights, verified_citation)
+                        places_in, question_terms, question_weights, verified_citation,
+                        CONTEXT_SHARE, asking_start, assess, optional_words)
 from embeddings.word_vectors import WordVectors
 from qa.models import Document
+from qa.words import american, stem
 from qa.retrieval import DENSE_WEIGHT, Candidate, fuse, group_near_duplicates, shingles
 from qa.store import StoredPassage
 
@@ -196,16 +198,167 @@ def test_a_word_the_corpus_lacks_weighs_most_only_when_written_as_a_name_or_figu
     assert w["gromyko"] == w["peru"] == w["1999"] > w["official"]
 
 
+@pytest.mark.parametrize("question, asking", [
+    ("Diop talked about the camps. What changed for the troops?", "What changed for the troops?"),
+    ("I read the piece; it was long: who sent the instructors?", "who sent the instructors?"),
+    # abbreviations and a stop before a lower-case word end no sentence
+    ("What strains of y. pestis were found in the mass graves?", None),
+    ("How fast were the winds around St. Augustine in 1964?", None),
+    ("What did the U.S. Army say?", None),
+    # no question mark: no statement is known to come before the question
+    ("Diop talked about the camps. tell me what changed", None),
+])
+def test_the_question_proper_starts_after_the_statements_before_it(question, asking):
+    assert question[asking_start(question):] == (asking or question)
+
+
+def test_words_only_the_context_uses_weigh_less():
+    q = "Diop talked about how the army sat in its camps. What changed for the troops now?"
+    w = weights(q)
+    assert w["camps"] == pytest.approx(CONTEXT_SHARE * w["troops"])
+    assert w["diop"] == pytest.approx(CONTEXT_SHARE * w["troops"])
+    # and count only where the sentence holds them
+    assert {"diop", "camps", "army"} <= optional_words(q) and "troops" not in optional_words(q)
+    # a word the question proper also uses keeps its weight
+    w2 = weights("The army sat in its camps. What did the army change in its camps?")
+    assert w2["camps"] == w2["army"] == w2["change"]
+
+
+def test_a_question_about_its_context_keeps_the_context_weight():
+    w = weights("The French military found no proof of a Russian outfit in Mali. "
+                "Which group was that?")
+    assert w["french"] == w["outfit"] == w["group"]
+
+
+def test_the_kind_asked_is_read_from_the_question_proper():
+    # the "where" of the statement before it does not make this a question of place
+    q = "I saw a piece where an officer praised Russia. How did he describe its help?"
+    assert expected_answer(q) is None
+    assert expected_answer("I saw the piece. Where did the officer speak?").kind == "location"
+    # a question proper with no wh-word takes the kind of its statements
+    assert expected_answer("Tell me when the coup happened. Was it in May?").kind == "date"
+
+
 def test_framing_words_are_not_what_the_answer_must_cover():
+    # who speaks is kept, as a word the answer may hold or not
     assert question_terms("How does Diarra describe Russia to TASS?") == [
-        "russia", "tass"]
+        "diarra", "russia", "tass"]
+    assert optional_words("How does Diarra describe Russia to TASS?") == {"diarra"}
     # The wh-phrase's words say what kind of answer is wanted, its adjective what about.
     assert question_terms("Which Russian official met Diop?") == ["russian", "met", "diop"]
     # What "besides" sets aside is not what the answer is about.
     assert question_terms("Besides military equipment, what has Russia shipped?") == [
         "russia", "shipped"]
+    # What is set aside ends where the question proper begins, with or without a comma.
+    assert question_terms("besides weapons what else did russia send") == ["russia", "send"]
+    assert question_terms("what did russia ship besides weapons") == ["russia", "ship"]
     # A question made only of such words keeps them.
     assert question_terms("What does it mean?") == ["mean"]
+
+
+def test_an_optional_word_counts_only_where_the_sentence_holds_it():
+    w = {"campaign": 1.0, "minister": 1.0}
+    assert coverage(w, {"campaign"}, optional=frozenset({"minister"})) == 1.0
+    assert coverage(w, {"campaign", "minister"}, optional=frozenset({"minister"})) == 1.0
+    assert coverage(w, {"minister"}, optional=frozenset({"minister"})) == 0.5
+    assert coverage(w, {"campaign"}) == 0.5
+    # a paraphrase of an optional word counts for what it holds of it, never against
+    assert coverage(w, {"campaign"}, {"minister": 0.2}, frozenset({"minister"})) == 1.0
+
+
+def test_a_short_form_is_read_spelled_out():
+    assert question_terms("which agency did mali's pm speak to") == [
+        "agency", "mali", "prime", "minister"]
+
+
+@pytest.mark.parametrize("question, speaker", [
+    ("Who is the Russian minister mentioned by the Malian air force chief?",
+     {"malian", "air", "force", "chief"}),
+    ("what else did russia send per the air force chief", {"air", "force", "chief"}),
+    ("Who is named in the interview with Diarra?", {"diarra"}),
+    ("According to the prime minister, what is the campaign for?", {"prime", "minister"}),
+    ("What did the chief of staff of the air force say about the troops?",
+     {"chief", "staff", "air", "force"}),
+    # a rate is not a source
+    ("How many pounds of steam per kilowatt hour does it use?", set()),
+])
+def test_who_speaks_is_optional(question, speaker):
+    assert optional_words(question) == speaker
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("Which news agency did Maiga talk to?", {"news", "agency"}),
+    ("Which Russian official is named?", {"russian", "official"}),
+    ("maiga spoke to which news agency", {"news", "agency"}),
+    # not a which-question
+    ("What did the agency report?", set()),
+])
+def test_the_kind_a_which_question_asks_for_is_optional(question, kind):
+    assert optional_words(question) == kind
+
+
+def test_whom_someone_spoke_to_is_answered_by_a_name_after_told_or_interview_with():
+    for q in ("Which news agency did Maiga talk to?", "maiga spoke to which news agency",
+              "Which outlet did he give an interview to?"):
+        assert expected_answer(q).kind == "addressee", q
+    spoke_to = expected_answer("Which news agency did Maiga talk to?")
+    assert spoke_to.find("The prime minister Shogel Kokalla Maiga told RIA Novosti.") == [
+        "RIA Novosti"]
+    assert spoke_to.find("Diarra said in an interview with RTVI television.") == ["RTVI"]
+    assert spoke_to.find("He told reporters that it rained.") == []
+    doc = Document(id="d", text=(
+        "Maiga said the news about Mali was false. The prime minister of Mali Shogel "
+        "Kokalla Maiga told RIA Novosti."))
+    answer = ask("which news agency did maiga talk to", [cand("d", doc.text)], {"d": doc})
+    assert answer is not None and "RIA Novosti" in answer.citations[0].quote
+
+
+def test_the_person_whose_title_the_question_uses_is_the_one_asked_for():
+    doc = Document(id="d", text=(
+        "The Kremlin has previously stated that there are no Russian troops in Mali. "
+        "Asked about it, presidential spokesman Dmitry Peskov replied that Moscow has contacts."))
+    answer = ask("kremlin spokesman name", [cand("d", doc.text)], {"d": doc})
+    assert answer is not None and "Dmitry Peskov" in answer.citations[0].quote
+
+
+def test_words_that_only_restate_the_kind_asked_are_not_what_the_answer_must_cover():
+    assert question_terms("How long did the operation last?") == ["operation"]
+    assert question_terms("Over roughly how long a period did that happen?") == ["over"]
+    assert question_terms("When did the coup take place?") == ["coup"]
+    # with another kind they are the question's words
+    assert "last" in question_terms("What did the operation achieve before it could last?")
+    doc = Document(id="d", text=("The operation began in the north. During the three to four "
+                                 "months of the operation, people were able to return home."))
+    answer = ask("how long did the operation last that let refugees go home",
+                 [cand("d", doc.text)], {"d": doc})
+    assert answer is not None and "three to four months" in answer.citations[0].quote
+
+
+def test_a_sentence_that_names_the_speaker_is_not_outweighed_by_one_without_him():
+    doc = Document(id="d", text=(
+        "There has been a big campaign in the media, a diplomatic campaign against the state. "
+        "The prime minister stressed that this campaign is aimed at blackmailing Mali."))
+    answer = ask("According to the prime minister, what is the purpose of the media campaign?",
+                 [cand("d", doc.text)], {"d": doc})
+    assert answer is not None and "blackmailing" in answer.citations[0].quote
+
+
+def test_the_passage_is_not_the_less_on_topic_for_lacking_the_speaker():
+    q = "According to Diop, what has Russia shipped?"
+    a = assess(q, [cand("d", "Russia has shipped fuel and grain.")], weights(q))
+    assert a.features["coverage"] == a.features["passage_coverage"] == 1.0
+
+
+@pytest.mark.parametrize("question", [
+    "What is the purpose of the media campaign?", "What was its main goal?",
+    "What is the campaign meant to achieve?", "What does he say its purpose is?"])
+def test_a_purpose_is_asked_as_why_is(question):
+    assert expected_answer(question).kind == "reason"
+
+
+def test_the_purpose_word_stays_a_word_of_the_question():
+    # the text may answer with it: "The objective of this cooperation is ..."
+    assert "objective" in question_terms("What is the objective of the cooperation?")
 
 
 def test_word_forms_match_but_a_longer_different_word_does_not():
@@ -342,10 +495,10 @@ def test_how_big_is_answered_by_a_magnitude_in_words_and_how_many_by_a_count_or_
 
 def test_who_speaks_is_not_what_the_answer_must_cover():
     # The dateline names the speaker in full; the quote that answers only says "he said".
-    assert question_terms("What is Russia's main aim, in the view of the air force chief "
-                          "of staff?") == ["russia", "main", "aim"]
-    assert question_terms("According to Diop, what has Russia shipped?") == ["russia", "shipped"]
-    assert question_terms("How big, in Diarra's words, is the army?") == ["army"]
+    assert optional_words("What is Russia's main aim, in the view of the air force chief "
+                          "of staff?") == {"air", "force", "chief", "staff"}
+    assert optional_words("According to Diop, what has Russia shipped?") == {"diop"}
+    assert optional_words("How big, in Diarra's words, is the army?") == {"diarra"}
     doc = Document(id="d", text="MOSCOW. Russia helped, Malian Air Force Chief of Staff Alou "
                                 "Diarra said. \"Russia's main aim is to ensure security,\" he said.")
     answer = ask("What is Russia's main aim, in the view of the Malian air force chief of staff?",
@@ -561,3 +714,60 @@ def test_a_capital_that_opens_a_sentence_of_the_question_is_not_a_name():
     assert written_as_names("Diop mentioned people going home. Over how long did it happen?") == set()
     assert written_as_names('Who is Igor Gromyko? Was he in "Peru" in 1999?') == {
         "igor", "gromyko", "peru", "1999"}
+
+
+@pytest.mark.parametrize("british, american_spelling", [
+    ("defence", "defense"), ("stabilising", "stabilizing"), ("organisation", "organization"),
+    ("behaviour", "behavior"), ("centre", "center"), ("analysed", "analyzed"),
+    ("characterise", "characterize"), ("honoured", "honored")])
+def test_british_and_american_spellings_are_one_word(british, american_spelling):
+    assert stem(british) == stem(american_spelling)
+
+
+@pytest.mark.parametrize("word", ["four", "hour", "your", "tour", "noise", "rise", "crisis"])
+def test_short_words_are_not_respelt(word):
+    assert american(word) == word
+
+
+@pytest.mark.parametrize("question", [
+    "What is another term for rotors?", "What is a synonym for chloroplast DNA?",
+    "What is the bad air theory officially known as?", "What was Ghandi's work called?",
+    "What is the nickname for the Delta?"])
+def test_what_a_text_calls_a_thing_is_asked_as_an_alias(question):
+    assert expected_answer(question).kind == "alias"
+    assert not {"another", "term", "synonym", "known", "called", "nickname"} & set(
+        question_terms(question))
+
+
+def test_an_alias_is_what_follows_called_known_as_a_bracket_or_an_apposition():
+    alias = expected_answer("What is another name for the west side?")
+    assert alias.find('The "West Side", also often called "Southwest Fresno", is old.') == [
+        "Southwest Fresno"]
+    assert alias.find("It has rotors (rotating discs) on a shaft.") == ["rotating discs"]
+    assert alias.find("State Route 168, the Sierra Freeway, heads east.") == ["the Sierra Freeway"]
+    assert alias.find("In Mali, the army said, it won.") == []
+    # who asks for a person even when the question says "called"
+    assert expected_answer("Who is called the father of physics?").kind == "person"
+
+
+def test_a_noun_whose_s_is_no_plural_is_not_its_singular():
+    assert coverage({"goods": 1.0}, {stem("good")}) == 0.0
+    assert coverage({"goods": 1.0}, {stem("goods")}) == 1.0
+    assert coverage({"arms": 1.0}, {stem("arm")}) == 0.0
+
+
+def test_the_purpose_a_why_question_names_is_optional():
+    q = "The prime minister is fed up with the campaign. What does he think its real purpose is?"
+    assert {"purpose", "campaign"} <= optional_words(q)
+    assert "think" not in question_terms(q)
+
+
+@pytest.mark.parametrize("question", [
+    "On which TV channel did Diarra give his interview?", "Which newspaper printed it?",
+    "what news agency did he talk to"])
+def test_a_question_about_a_media_outlet_asks_whom_someone_spoke_to(question):
+    assert expected_answer(question).kind == "addressee"
+
+
+def test_an_agency_that_is_no_outlet_is_not_asked_as_one():
+    assert expected_answer("What agency is responsible for it?") is None

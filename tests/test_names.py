@@ -2,7 +2,7 @@
 
 from qa.answers import assess, build_answer
 from qa.models import Document
-from qa.names import roles_in
+from qa.names import find_people, places_in, roles_in
 from qa.retrieval import Candidate
 from qa.store import StoredPassage
 from tests.test_answers import weights
@@ -64,3 +64,16 @@ def test_people_are_not_acronyms_nor_the_speaker_of_a_quote_and_a_title_is_cut_o
                        "Decentralisation, a group attempted a coup.") == []
     assert find_people("He met Russian Foreign Minister Sergei Lavrov.") == [
         "Russian Foreign Minister Sergei Lavrov"]
+
+
+def test_a_country_one_visits_is_a_place_not_a_person():
+    s = "Diop's visit to Russia took place during a coup. He returned to Bamako."
+    assert places_in([s]) >= {"russia", "bamako"}
+    assert find_people(s, places_in([s])) == []
+    # a bare "to" may lead to a person
+    assert "diop" not in places_in(["The letter was sent to Diop."])
+
+
+def test_a_compass_adjective_is_not_a_person():
+    s = 'A group of the military, backed by a "Western state," attempted a coup.'
+    assert find_people(s) == []

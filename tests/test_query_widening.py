@@ -89,3 +89,8 @@ def test_an_irregular_verb_is_searched_in_its_other_forms_too(store):
     # The index stems by rule, and no rule takes "send" to "sent".
     assert retrieval.lexical_query(store, "Who did Russia send?", None) == "Who did Russia send? sent"
     assert retrieval.lexical_query(store, "Who was sent?", None) == "Who was sent? send"
+
+
+def test_a_short_form_is_searched_spelled_out_too(store):
+    assert retrieval.lexical_query(store, "mali's pm", None) == "mali's pm prime minister"
+    assert retrieval.lexical_query(store, "the govt", None) == "the govt government"

@@ -9,9 +9,7 @@ from qa.evaluation import read_questions
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = {p.stem: p.read_text(encoding="utf-8") for p in (ROOT / "seeds").glob("*.txt")}
-SETS = ["seeds.jsonl", "seeds_calibration.jsonl", "seeds_blind_a.jsonl", "seeds_blind_b.jsonl",
-        "seeds_blind_c.jsonl", "seeds_blind_d.jsonl", "seeds_blind_e.jsonl", "seeds_blind_f.jsonl",
-        "seeds_blind_g.jsonl", "seeds_blind_h.jsonl", "seeds_blind_i.jsonl"]
+SETS = sorted(p.name for p in (ROOT / "bench" / "questions").glob("seeds*.jsonl"))
 
 
 @pytest.mark.parametrize("name", SETS)

@@ -237,7 +237,7 @@ SHAPES = {"date": AnswerShape("date", _dates), "day": AnswerShape("day", _finder
 _WH = re.compile(
     r"(?P<day>\b(?:what|which) (?:exact |precise |specific |calendar )?(?:dates?|days?)\b)"
     # "year the russian diplomacy day was created": a date asked for without a question word.
-    r"|(?P<date>\bwhen\b|\b(?:what|which) (?:year|month)\b|^\s*(?:the\s+)?(?:year|month)\b)"
+    r"|(?P<date>\bwhen\b|\b(?:what|which) (?:year|month)\b|^\s*(?:the\s+)?(?:year|month|date)\b)"
     r"|(?P<size>\bhow (?:big|large)\b)"
     r"|(?P<duration>\bhow long\b|\bwhat (?:\w+ )?(?:period|stretch|span|length) of time\b)"
     # "Since when ...?" asks for a start: a date ("in 2013"), or a start said otherwise
@@ -381,7 +381,7 @@ QUESTION_FRAME = frozenset("""according besides apart named called describe desc
 characterize characterise refer refers stand stands mean means say said says speak spoke tell
 told talk talks talked talking think thinks believe believes mention mentioned view words so
 far up now own mainly also other others else per kind type sort way whether meant supposed
-intended achieve accomplish""".split())
+intended achieve accomplish want wants wanted""".split())
 
 
 # Words that, with a question of a kind, only restate the kind: "How long did the
@@ -440,7 +440,10 @@ _SPEAKER = re.compile(
     r"|\b(?:did|does|do)\s+(?P<c>[^,?;]+?)\s+"
     r"(?:characteri[sz]e|describe|portray|call|say|tell|think)\b"
     r"|\b(?:per the|(?:mentioned|named|cited|quoted) by|in (?:an|the|his|her|that) interview with)"
-    r"\s+(?P<d>[^,?;]+)",
+    r"\s+(?P<d>[^,?;]+)"
+    # "per foreign minister": "per" and a title, not a rate ("per kilowatt hour")
+    r"|\bper\s+(?P<e>(?:\w+\s+){0,3}?(?:minister|chief|ambassador|spokesman|spokeswoman|"
+    r"president|officer|official|envoy|diplomat|report|reports|article))\b",
     re.IGNORECASE)
 
 

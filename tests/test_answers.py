@@ -279,6 +279,7 @@ def test_a_short_form_is_read_spelled_out():
     ("According to the prime minister, what is the campaign for?", {"prime", "minister"}),
     ("What did the chief of staff of the air force say about the troops?",
      {"chief", "staff", "air", "force"}),
+    ("how long the operation lasted per foreign minister", {"foreign", "minister"}),
     # a rate is not a source
     ("How many pounds of steam per kilowatt hour does it use?", set()),
 ])
@@ -771,3 +772,13 @@ def test_a_question_about_a_media_outlet_asks_whom_someone_spoke_to(question):
 
 def test_an_agency_that_is_no_outlet_is_not_asked_as_one():
     assert expected_answer("What agency is responsible for it?") is None
+
+
+def test_a_keyword_question_that_opens_with_date_asks_for_one():
+    assert expected_answer("date mali delegation went to russia").kind == "date"
+
+
+def test_want_frames_a_question():
+    # "What I want to say is ..." is no answer to why Russia wants to help
+    assert question_terms("Why does Russia want to keep helping Mali?") == [
+        "russia", "keep", "helping", "mali"]

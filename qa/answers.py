@@ -197,17 +197,21 @@ def _locations(sentence: str, places: frozenset[str] = frozenset()) -> list[str]
 class AnswerShape:
     # "date", "day", "number", "duration", "start", "acronym", "size", "person",
     # "named_person" ("which official"), "identity" ("who is Igor Gromyko?"), "function"
-    # ("what does MINUSMA do?"), "reason", "place", "location" ("where"), "name" or
-    # "instance" ("which X")
+    # ("what does MINUSMA do?"), "reason", "place", "location" ("where"), "name",
+    # "instance" ("which X"), "addressee" ("which news agency did X talk to?") or "alias"
+    # ("what is X called?")
     kind: str
     # The spans of that kind in a sentence, given the words its text uses as places.
     find: Callable[..., list[str]]
 
 
 def _finder(pattern: re.Pattern) -> Callable[..., list[str]]:
-    """The pattern's matches, or their group "found" where it has one."""
-    group = "found" if "found" in pattern.groupindex else 0
-    return lambda sentence, places=frozenset(): [m.group(group) for m in pattern.finditer(sentence)]
+    """The pattern's matches; where it names groups, the named group that matched."""
+    if not pattern.groupindex:
+        return lambda sentence, places=frozenset(): [m.group(0) for m in pattern.finditer(sentence)]
+    return lambda sentence, places=frozenset(): [
+        next(g for g in m.groupdict().values() if g is not None)
+        for m in pattern.finditer(sentence)]
 
 
 _dates = _finder(_DATE)
@@ -226,9 +230,7 @@ SHAPES = {"date": AnswerShape("date", _dates), "day": AnswerShape("day", _finder
           "location": AnswerShape("location", _locations),
           "instance": AnswerShape("instance", find_names),
           "addressee": AnswerShape("addressee", _finder(_ADDRESSEE)),
-          "alias": AnswerShape("alias", lambda sentence, places=frozenset(): [
-              m.group("found") or m.group("bracketed") or m.group("apposed")
-              for m in _ALIAS.finditer(sentence)]),
+          "alias": AnswerShape("alias", _finder(_ALIAS)),
           "place": AnswerShape("place", find_places)}
 
 
@@ -348,8 +350,8 @@ def asked_kind(question: str) -> re.Match | None:
     set the scene ("I saw a piece *where* ... How did he describe ...?" asks how)."""
     start = asking_start(question)
     scene = _SCENE.match(question, start)
-    return (_WH.search(question.lower(), scene.end() if scene else start)
-            or _WH.search(question.lower(), 0, start))
+    lower = question.lower()
+    return _WH.search(lower, scene.end() if scene else start) or _WH.search(lower, 0, start)
 
 
 def expected_answer(question: str) -> AnswerShape | None:

@@ -30,6 +30,11 @@ def ask(question, candidates, documents, frequencies=None, vectors=None):
                         vectors=vectors)
 
 
+def ask_document(question, doc, **options):
+    """``ask`` with one passage: the whole of ``doc``."""
+    return ask(question, [cand(doc.id, doc.text)], {doc.id: doc}, **options)
+
+
 @pytest.mark.parametrize("question, kind", [
     ("When was MINUSMA established?", "date"),
     ("On what exact day did they meet?", "day"),
@@ -98,7 +103,7 @@ def test_who_is_a_named_person_asks_for_the_titles_the_text_gives_them():
     doc = Document(id="d", text="Intro line here. Igor Gromyko also reassured the partners. "
                                 "The partnership, says Igor Gromyko, Ambassador of the Russian "
                                 "Federation in Mali, is strong. Igor Gromyko met them.")
-    answer = ask("Who is Igor Gromyko?", [cand("d", doc.text)], {"d": doc})
+    answer = ask_document("Who is Igor Gromyko?", doc)
     assert answer is not None and "Ambassador of the Russian Federation" in answer.citations[0].quote
     # The passage that introduces him is sought below the first few too.
     others = [Document(id=f"o{i}", text=f"Intro line here. Igor Gromyko spoke on day {i}.")
@@ -117,15 +122,14 @@ def test_why_is_answered_by_a_cause_or_a_purpose_and_withheld_without_one():
     assert reason.find("Diarra visited the arms show at the centre outside Moscow.") == []
     doc = Document(id="d", text="Intro line here. Last week, Diarra visited the Army-2024 arms "
                                 "show outside Moscow.")
-    assert ask("Why did Diarra visit the Army-2024 arms show?", [cand("d", doc.text)],
-               {"d": doc}) is None
+    assert ask_document("Why did Diarra visit the Army-2024 arms show?", doc) is None
 
 
 def test_what_an_organisation_does_is_what_it_is_for():
     doc = Document(id="d", text="Intro line here. The United Nations mission in Mali (MINUSMA), "
                                 "established in 2013, operates in Mali. It is responsible for the "
                                 "protection of civilians.")
-    answer = ask("what does minusma do", [cand("d", doc.text)], {"d": doc})
+    answer = ask_document("what does minusma do", doc)
     assert answer is not None and "protection of civilians" in answer.citations[0].quote
 
 
@@ -134,8 +138,7 @@ def test_an_abbreviation_asked_for_is_a_word_of_capitals():
     assert acronym.find("Equipment for the Malian Armed Forces (FAMa), as the UN and cpDNA.") == [
         "FAMa", "UN", "cpDNA"]
     doc = Document(id="d", text="Intro line here. The Malian Armed Forces were strengthened.")
-    assert ask("What abbreviation is used for the Malian Armed Forces?", [cand("d", doc.text)],
-               {"d": doc}) is None
+    assert ask_document("What abbreviation is used for the Malian Armed Forces?", doc) is None
 
 
 def test_since_when_is_answered_by_a_date_or_a_start_said_otherwise():
@@ -183,8 +186,8 @@ def test_common_words_weigh_less_than_rare_ones():
     doc = Document(id="d", text="Mali and Russia signed a deal in Mali. The ambassador arrived in 2019.")
     # "mali" is in every passage of this corpus, "arrive" in few: the sentence that holds
     # the rare word answers, though the other repeats the common one.
-    answer = ask("When did the ambassador arrive in Mali?", [cand("d", doc.text)], {"d": doc},
-                 frequencies={"mali": 100, "ambassador": 2, "arrive": 2})
+    answer = ask_document("When did the ambassador arrive in Mali?", doc,
+                          frequencies={"mali": 100, "ambassador": 2, "arrive": 2})
     assert answer.citations[0].quote == "The ambassador arrived in 2019."
 
 
@@ -310,7 +313,7 @@ def test_whom_someone_spoke_to_is_answered_by_a_name_after_told_or_interview_wit
     doc = Document(id="d", text=(
         "Maiga said the news about Mali was false. The prime minister of Mali Shogel "
         "Kokalla Maiga told RIA Novosti."))
-    answer = ask("which news agency did maiga talk to", [cand("d", doc.text)], {"d": doc})
+    answer = ask_document("which news agency did maiga talk to", doc)
     assert answer is not None and "RIA Novosti" in answer.citations[0].quote
 
 
@@ -318,7 +321,7 @@ def test_the_person_whose_title_the_question_uses_is_the_one_asked_for():
     doc = Document(id="d", text=(
         "The Kremlin has previously stated that there are no Russian troops in Mali. "
         "Asked about it, presidential spokesman Dmitry Peskov replied that Moscow has contacts."))
-    answer = ask("kremlin spokesman name", [cand("d", doc.text)], {"d": doc})
+    answer = ask_document("kremlin spokesman name", doc)
     assert answer is not None and "Dmitry Peskov" in answer.citations[0].quote
 
 
@@ -330,8 +333,7 @@ def test_words_that_only_restate_the_kind_asked_are_not_what_the_answer_must_cov
     assert "last" in question_terms("What did the operation achieve before it could last?")
     doc = Document(id="d", text=("The operation began in the north. During the three to four "
                                  "months of the operation, people were able to return home."))
-    answer = ask("how long did the operation last that let refugees go home",
-                 [cand("d", doc.text)], {"d": doc})
+    answer = ask_document("how long did the operation last that let refugees go home", doc)
     assert answer is not None and "three to four months" in answer.citations[0].quote
 
 
@@ -339,8 +341,8 @@ def test_a_sentence_that_names_the_speaker_is_not_outweighed_by_one_without_him(
     doc = Document(id="d", text=(
         "There has been a big campaign in the media, a diplomatic campaign against the state. "
         "The prime minister stressed that this campaign is aimed at blackmailing Mali."))
-    answer = ask("According to the prime minister, what is the purpose of the media campaign?",
-                 [cand("d", doc.text)], {"d": doc})
+    answer = ask_document("According to the prime minister, what is the purpose of the media "
+                          "campaign?", doc)
     assert answer is not None and "blackmailing" in answer.citations[0].quote
 
 
@@ -390,7 +392,7 @@ def test_which_country_wants_a_place_and_is_withheld_without_one():
 def test_a_sentence_opening_with_a_pronoun_is_read_and_quoted_with_the_one_before():
     doc = Document(id="d", text="Intro line here. MINUSMA was established in 2013. It is "
                                 "responsible for the protection of civilians. Other news.")
-    answer = ask("What is MINUSMA responsible for?", [cand("d", doc.text)], {"d": doc})
+    answer = ask_document("What is MINUSMA responsible for?", doc)
     quote = answer.citations[0].quote
     assert quote == "MINUSMA was established in 2013. It is responsible for the protection of civilians."
     assert doc.text[answer.citations[0].start:answer.citations[0].end] == quote
@@ -412,7 +414,7 @@ def test_who_needs_a_person_or_the_relation_asked_about():
 
 def test_a_sentence_that_says_the_answer_is_not_given_is_not_an_answer():
     doc = Document(id="d", text="Diarra did not specify how many Russian troops are stationed in Mali.")
-    assert ask("How many Russian troops are stationed in Mali?", [cand("d", doc.text)], {"d": doc}) is None
+    assert ask_document("How many Russian troops are stationed in Mali?", doc) is None
 
 
 def test_a_second_sentence_from_another_passage_is_added_when_it_answers_more():
@@ -480,11 +482,10 @@ def test_what_is_read_from_a_passage_is_remembered_and_cannot_be_changed_by_a_ca
 def test_how_big_is_answered_by_a_magnitude_in_words_and_how_many_by_a_count_or_an_amount():
     doc = Document(id="d", text="Russia is sending a significant number of people to support Mali.")
     assert expected_answer("How big is the army?").kind == "size"
-    answer = ask("How big is the number of people Russia is sending to Mali?",
-                 [cand("d", doc.text)], {"d": doc})
+    answer = ask_document("How big is the number of people Russia is sending to Mali?", doc)
     assert answer is not None and "significant number" in answer.text
     # A speaker who gives no figure answers "how many" with the amount in words...
-    answer = ask("How many people is Russia sending to Mali?", [cand("d", doc.text)], {"d": doc})
+    answer = ask_document("How many people is Russia sending to Mali?", doc)
     assert answer is not None and "significant number" in answer.text
     # ... but a size word alone is not an amount.
     big = Document(id="d", text="Russia is sending a big delegation to support Mali.")
@@ -502,8 +503,8 @@ def test_who_speaks_is_not_what_the_answer_must_cover():
     assert optional_words("How big, in Diarra's words, is the army?") == {"diarra"}
     doc = Document(id="d", text="MOSCOW. Russia helped, Malian Air Force Chief of Staff Alou "
                                 "Diarra said. \"Russia's main aim is to ensure security,\" he said.")
-    answer = ask("What is Russia's main aim, in the view of the Malian air force chief of staff?",
-                 [cand("d", doc.text)], {"d": doc}, frequencies={"russia": 90, "mali": 90})
+    answer = ask_document("What is Russia's main aim, in the view of the Malian air force chief "
+                          "of staff?", doc, frequencies={"russia": 90, "mali": 90})
     assert "ensure security" in answer.text
 
 
@@ -544,7 +545,7 @@ def test_an_older_year_counts_as_a_date_where_the_text_marks_it_as_one():
     # A number before a counted noun is a count, not a year.
     assert date.find("It happened in 300 cases.") == []
     doc = Document(id="d", text="Intro line here. In 1186, Temujin was elected khan of the Mongols.")
-    assert "1186" in ask("When was Temujin elected khan?", [cand("d", doc.text)], {"d": doc}).text
+    assert "1186" in ask_document("When was Temujin elected khan?", doc).text
 
 
 def test_counts_include_ranges_twice_none_and_a_year_shaped_number_before_its_noun():
@@ -554,8 +555,7 @@ def test_counts_include_ranges_twice_none_and_a_year_shaped_number_before_its_no
     assert number.find("A dinner attended by 2000 guests in 1999.") == ["2000"]
     doc = Document(id="d", text="Intro line here. The opening was celebrated with a dinner "
                                 "attended by 2000 guests.")
-    assert "2000 guests" in ask("How many guests attended the dinner?", [cand("d", doc.text)],
-                                {"d": doc}).text
+    assert "2000 guests" in ask_document("How many guests attended the dinner?", doc).text
 
 
 def test_a_who_question_is_answered_by_its_verb_in_the_passive_with_by():
@@ -589,7 +589,7 @@ def test_an_impersonal_it_is_not_read_with_the_sentence_before():
     # the sentence before, and "the Russian President" only restates the question.
     q = "Which Russian president instituted the day in 2002?"
     assert expected_answer(q).kind == "named_person"
-    assert ask(q, [cand("d", doc.text)], {"d": doc}) is None
+    assert ask_document(q, doc) is None
     named = Document(id="d", text="Intro line here. The day was instituted in 2002 by President "
                                   "Vladimir Putin. Other news.")
     assert "Vladimir Putin" in ask(q, [cand("d", named.text)], {"d": named}).text
@@ -603,7 +603,7 @@ def test_irregular_past_forms_match_their_verb():
     assert stem("left") != stem("leave") and stem("found") != stem("find")
     doc = Document(id="d", text="Intro line here. Russia has also sent instructors to help with "
                                 "the equipment. Russia has a partner in Mali.")
-    answer = ask("Who did Russia send to help with the equipment?", [cand("d", doc.text)], {"d": doc})
+    answer = ask_document("Who did Russia send to help with the equipment?", doc)
     assert answer is not None and "instructors" in answer.text
 
 
@@ -657,8 +657,8 @@ def test_the_sentence_that_says_the_question_otherwise_is_chosen_and_trusted_mor
     doc = Document(id="d", text="Intro line here. Mali renewed its deal with Russia in 2019. "
                                 "Mali purchases aircraft from Russia.")
     question = "What does Mali buy from Russia?"
-    plain = ask(question, [cand("d", doc.text)], {"d": doc})
-    said_otherwise = ask(question, [cand("d", doc.text)], {"d": doc}, vectors=PARAPHRASES)
+    plain = ask_document(question, doc)
+    said_otherwise = ask_document(question, doc, vectors=PARAPHRASES)
     assert said_otherwise.citations[0].quote == "Mali purchases aircraft from Russia."
     assert plain is None or said_otherwise.confidence > plain.confidence
 
@@ -666,10 +666,8 @@ def test_the_sentence_that_says_the_question_otherwise_is_chosen_and_trusted_mor
 def test_a_value_or_a_city_asked_for_and_not_given_is_withheld():
     doc = Document(id="d", text="Intro line here. The 2019 agreement covers aircraft and "
                                 "weapons. The ambassador hosted the minister last week.")
-    assert ask("What was the monetary value of the 2019 agreement?", [cand("d", doc.text)],
-               {"d": doc}) is None
-    assert ask("In which city did the ambassador host the minister?", [cand("d", doc.text)],
-               {"d": doc}) is None
+    assert ask_document("What was the monetary value of the 2019 agreement?", doc) is None
+    assert ask_document("In which city did the ambassador host the minister?", doc) is None
 
 
 def test_contractions_are_not_words_of_the_question():

@@ -180,6 +180,10 @@ _ROLE_PREPOSITIONS = frozenset("of to in at for".split())
 _TITLE_MODIFIERS = frozenset("interim acting former deputy vice late current outgoing".split())
 
 
+# Where a news text says who its people are: its opening (and the passages read).
+ROLES_READ_FROM = 3000
+
+
 @lru_cache(maxsize=PASSAGES_REMEMBERED)
 def roles_in(text: str) -> dict[str, frozenset[str]]:
     """Each person's last name in ``text`` (lower case) -> the stemmed words of the titles

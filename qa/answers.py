@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 
 from qa.models import Answer, Citation, Document
 from qa.names import (CALENDAR, ROLES_READ_FROM, bare, find_names, find_people, find_places,
-                      places_in, roles_in)
+                      is_place, places_in, roles_in)
 from qa.quotes import Quotations, quotations, speaker_of
 from qa.retrieval import PASSAGES_REMEMBERED, Candidate, shingle_overlap, shingles
 from qa.sentences import sentence_spans
@@ -952,6 +952,41 @@ def withheld_because(shape: AnswerShape | None, choice: SentenceChoice,
     return None
 
 
+# "Which models of aircraft has Mali purchased?", "what type of aircraft", "which specific
+# aircraft models": a question for a kind of a thing is not answered by a sentence that
+# names the thing alone ("purchases military equipment, aircraft, weapons ..."), however
+# much of the question it says; one that says which ("combat aircraft", "Su-25 aircraft",
+# "presidential and parliamentary elections") or names one does answer it.
+_KIND_OF = re.compile(
+    r"\b(?:which|what)\s+(?:specific\s+|exact\s+|particular\s+)?"
+    r"(?:(?:models?|types?|kinds?|makes?|brands?|variants?|versions?)\s+of\s+(?P<of>\w+)"
+    r"|(?P<before>\w+)\s+(?:models?|makes?|brands?|variants?)\b)", re.IGNORECASE)
+
+
+def names_only_the_kind(question: str, sentence: str) -> bool:
+    """Whether ``sentence`` names the thing a "which model / type of X" question asks a kind
+    of, but never with a word before it that the question lacks, nor a name not a place's."""
+    m = _KIND_OF.search(question)
+    if m is None:
+        return False
+    thing = stem((m.group("of") or m.group("before")).lower())
+    asked = _stems(question)
+    said = False
+    words = list(re.finditer(r"[\w-]+", sentence))
+    for i, w in enumerate(words):
+        if not _matches(thing, {stem(w.group(0).lower())}):
+            continue
+        said = True
+        before = words[i - 1] if i else None
+        if (before is not None and not sentence[before.end():w.start()].strip(" \"'“”‘’")
+                and before.group(0).lower() not in STOPWORDS
+                and not _matches(before.group(0).lower(), asked)):
+            return False  # "combat aircraft"
+    places = places_in([sentence])  # "from Russia" says who sold, not what
+    return said and not any(any(not _matches(t, asked) for t in tokens(n))
+                            for n in find_names(sentence, places) if not is_place(n, places))
+
+
 # -- the answer -------------------------------------------------------------------------
 
 def verified_citation(marker: int, choice: SentenceChoice, document: Document | None) -> Citation | None:
@@ -1006,6 +1041,8 @@ def assess(question: str, candidates: Sequence[Candidate], weights: Mapping[str,
     rest_covered = (which_rest_coverage(question, weights, sentences[0].words)
                     if shape is not None and shape.kind == "instance" else 0.0)
     withheld = withheld_because(shape, sentences[0], relation, rest_covered)
+    if withheld is None and names_only_the_kind(question, sentences[0].text):
+        withheld = "the best sentence names what is asked about but not which one"
     if withheld is None and denied and shape is not None and shape.kind in WITHHELD_KINDS:
         withheld = "the text says the answer is not given"
     return Assessment(sentences, features, confidence_of(features), withheld)

@@ -113,6 +113,26 @@ def test_who_is_a_named_person_asks_for_the_titles_the_text_gives_them():
     assert answer is not None and "Ambassador of the Russian Federation" in answer.citations[0].quote
 
 
+@pytest.mark.parametrize("question", [
+    "Which models of aircraft has Mali purchased from Russia?",
+    "what type of aircraft did mali buy from russia",
+    "Which specific aircraft models has Mali bought?",
+])
+def test_a_kind_of_a_thing_is_not_answered_by_the_thing_alone(question):
+    bare = Document(id="d", text="Under the agreement Mali purchases military equipment, "
+                                 "aircraft, weapons and other equipment from Russia.")
+    assert ask_document(question, bare) is None
+    said = Document(id="d", text="Under the agreement Mali purchases Su-25 aircraft and "
+                                 "combat helicopters from Russia.")
+    assert ask_document(question, said) is not None
+
+
+def test_a_kind_of_things_the_text_lists_is_answered_by_the_list():
+    doc = Document(id="d", text="Under the agreement Mali purchases military equipment, "
+                                "aircraft, weapons and other equipment from Russia.")
+    assert ask_document("What kinds of things does Mali buy from Russia?", doc) is not None
+
+
 def test_why_is_answered_by_a_cause_or_a_purpose_and_withheld_without_one():
     reason = expected_answer("Why did Russia send instructors?")
     assert reason.find("Russia has sent instructors to our country to help us.") == ["to help"]

@@ -324,6 +324,36 @@ def _titles_of(name: str) -> Callable[..., list[str]]:
     return lambda sentence, places=frozenset(): sorted(roles_in(sentence).get(last, ()))
 
 
+# "How does the air force chief describe Russia?", "What did he call Russia?": the answer
+# says what the thing is, in the speaker's words ("Russia is our loyal and reliable
+# partner"), or, of what the sentence before names, "This is an invaluable contribution".
+_DESCRIBED = re.compile(
+    r"\b(?:how\s+(?:does|did|do|would)\s+.+?\s+(?:describe|characteri[sz]e|portray|see|view)"
+    r"|how\s+.+?\s+(?:describes|characteri[sz]es|portrays|sees|views)"
+    r"|what\s+(?:did|does|do)\s+.+?\s+call)\s+(?P<thing>[^?,;]+)", re.IGNORECASE)
+_COPULA = r"(?:is|was|are|were|remains|has\s+been|have\s+been)"
+_DETERMINER = r"(?:a|an|our|the|my|their|his|her|its|your)"
+
+
+def asked_description(question: str) -> str | None:
+    """The thing a "how does X describe Y / what did X call Y" question asks about (the
+    first word of Y that is no stopword), or None."""
+    m = _DESCRIBED.search(question)
+    if m is None:
+        return None
+    words = [w for w in tokens(m.group("thing")) if w not in STOPWORDS]
+    return words[0] if words else None
+
+
+def _described_as(thing: str) -> Callable[..., list[str]]:
+    """A finder of what a sentence says ``thing`` is ("Russia is our loyal ... partner"),
+    or what a sentence that opens with "This" or "It" says it is."""
+    pattern = re.compile(
+        rf"(?:\b{re.escape(thing)}\w*|^[\"“]?(?:This|That|These|It|They))\s+{_COPULA}\s+"
+        rf"(?P<said>{_DETERMINER}\s+[^,.;:\"”]+)", re.IGNORECASE)
+    return _finder(pattern)
+
+
 # "When reporters asked the spokesman whether ..., what was his answer?": a clause that
 # sets the scene before the question proper does not say what is asked.
 _SCENE = re.compile(r"^\s*(?:when|if|after|before|while|once)\b[^?]*?,\s*"
@@ -360,6 +390,9 @@ def expected_answer(question: str) -> AnswerShape | None:
     name = asked_identity(question)
     if name is not None:
         return AnswerShape("identity", _titles_of(name))
+    thing = asked_description(question)
+    if thing is not None:
+        return AnswerShape("description", _described_as(thing))
     m = asked_kind(question)
     if m is None or m.lastgroup == "other":
         return None

@@ -255,8 +255,10 @@ def test_a_question_about_its_context_keeps_the_context_weight():
 
 def test_the_kind_asked_is_read_from_the_question_proper():
     # the "where" of the statement before it does not make this a question of place
-    q = "I saw a piece where an officer praised Russia. How did he describe its help?"
+    q = "I saw a piece where an officer praised Russia. How did he explain its help?"
     assert expected_answer(q) is None
+    q = "I saw a piece where an officer praised Russia. How did he describe its help?"
+    assert expected_answer(q).kind == "description"
     assert expected_answer("I saw the piece. Where did the officer speak?").kind == "location"
     # a question proper with no wh-word takes the kind of its statements
     assert expected_answer("Tell me when the coup happened. Was it in May?").kind == "date"
@@ -800,3 +802,16 @@ def test_want_frames_a_question():
     # "What I want to say is ..." is no answer to why Russia wants to help
     assert question_terms("Why does Russia want to keep helping Mali?") == [
         "russia", "keep", "helping", "mali"]
+
+
+def test_how_someone_describes_a_thing_is_what_they_say_it_is():
+    doc = Document(id="d", text=(
+        "The army regained the north, Malian Air Force Chief of Staff Alou Boi Diarra said.\n\n"
+        '"Thanks to our cooperation with Russia we regained the north," Diarra continued.\n\n'
+        '"Russia is our loyal and reliable partner," he said.\n'))
+    for question in ("How does the air force chief describe Russia?",
+                     "what did diarra call russia"):
+        answer = ask_document(question, doc)
+        assert answer is not None and "loyal and reliable" in answer.citations[0].quote
+    assert expected_answer("How does he describe Russia?").find(
+        "This is an invaluable contribution of Russia.") == ["an invaluable contribution of Russia"]

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 
 from qa.models import Answer, Citation, Document
 from qa.names import (CALENDAR, ROLES_READ_FROM, bare, find_names, find_people, find_places,
-                      is_place, places_in, roles_in)
+                      is_headline, is_place, places_in, roles_in)
 from qa.quotes import Quotations, quotations, speaker_of
 from qa.retrieval import PASSAGES_REMEMBERED, Candidate, shingle_overlap, shingles
 from qa.sentences import sentence_spans
@@ -232,6 +232,8 @@ SHAPES = {"date": AnswerShape("date", _dates), "day": AnswerShape("day", _finder
           "instance": AnswerShape("instance", find_names),
           "addressee": AnswerShape("addressee", _finder(_ADDRESSEE)),
           "alias": AnswerShape("alias", _finder(_ALIAS)),
+          "headline": AnswerShape("headline", lambda sentence, places=frozenset(): (
+              [sentence] if is_headline(sentence) else [])),
           "place": AnswerShape("place", find_places)}
 
 
@@ -288,6 +290,9 @@ _WH = re.compile(
     # "What is the process ... called?" ask for what the text calls it.
     r"|(?P<alias>\bwhat\b(?=[^?]*\b(?:(?:another|other|alternative) (?:name|term|word)|synonym"
     r"|nickname)\b|[^?]*\b(?:called|known as|referred to as|termed|named)\W*$))"
+    # "What headline did Sputnik run?", "the title of the article": a line written as one.
+    r"|(?P<headline>\b(?:what|which)\b(?=[^?]*\b(?:headlines?|title of (?:the|that|this|its|"
+    r"their) (?:article|piece|report|story))\b)|^\s*(?:the\s+)?headline\b)"
     r"|(?P<other>\b(?:what|why|how|in which|of which)\b)")
 
 
@@ -434,6 +439,8 @@ KIND_FRAME = {
     "location": frozenset(_EVENT.split()),
     "alias": frozenset("""another other alternative name term word synonym nickname called
 known referred termed named officially commonly usually often also""".split()),
+    # The headline is the article's: "What headline did Sputnik run on ...?"
+    "headline": frozenset("headline headlines title run ran article piece story report".split()),
 }
 
 _HOW_MUCH = re.compile(r"\bhow\s+(?:much|many)\b", re.IGNORECASE)
@@ -919,7 +926,8 @@ def confidence_of(features: Mapping[str, float], coefficients: Mapping[str, floa
 # the names "which ..." asks for are crisp enough to withhold on (bench/calibrate.py:
 # withholding on "person" too caught no more unanswerable questions and refused more).
 WITHHELD_KINDS = frozenset({"date", "day", "number", "duration", "start", "size", "name",
-                            "named_person", "place", "location", "acronym", "reason"})
+                            "named_person", "place", "location", "acronym", "reason",
+                            "headline"})
 
 
 # "Which areas has the crisis affected?" asks for things of a kind, which a text may give

@@ -815,3 +815,15 @@ def test_how_someone_describes_a_thing_is_what_they_say_it_is():
         assert answer is not None and "loyal and reliable" in answer.citations[0].quote
     assert expected_answer("How does he describe Russia?").find(
         "This is an invaluable contribution of Russia.") == ["an invaluable contribution of Russia"]
+
+
+def test_a_headline_asked_for_is_a_line_written_as_one():
+    doc = Document(id="d", text=(
+        "Minister Says Cooperation With Russia Giving 'Impressive Results'\n\n"
+        "MOSCOW - The foreign minister said the cooperation with Russia gives results.\n"))
+    answer = ask_document("What is the headline of the article about the minister's "
+                          "cooperation with Russia?", doc)
+    assert answer is not None and "Impressive Results" in answer.citations[0].quote
+    body = Document(id="b", text="MOSCOW - The foreign minister said the cooperation with "
+                                 "Russia gives results.\n")
+    assert ask_document("what headline did the article about the minister run", body) is None

@@ -24,8 +24,8 @@ from itertools import repeat
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 
 from qa.models import Answer, Citation, Document
-from qa.names import (CALENDAR, ROLES_READ_FROM, bare, find_names, find_people, find_places,
-                      is_headline, is_place, places_in, roles_in)
+from qa.names import (CALENDAR, ROLES_READ_FROM, TITLE_STEMS, bare, find_names, find_people,
+                      find_places, is_headline, is_place, places_in, roles_in)
 from qa.quotes import Quotations, quotations, speaker_of
 from qa.retrieval import PASSAGES_REMEMBERED, Candidate, shingle_overlap, shingles
 from qa.sentences import sentence_spans
@@ -479,7 +479,8 @@ CONTEXT_NEEDS_OWN_WORDS = 2
 # sentence its lead (dev seeds sets 308 -> 312 of 360 right).
 _SPEAKER = re.compile(
     r"\b(?:according to|in the (?:view|opinion|words) of)\s+(?P<a>[^,?;]+)"
-    r"|\bin (?P<b>[^,?;]+?)['’]s? (?:own )?(?:words|view|opinion)\b"
+    r"|\bin (?P<b>[^,?;]+?)['’]s? (?:own )?(?:words|view|opinion|remarks|comments|statement|"
+    r"interview|account)\b"
     r"|\b(?:did|does|do)\s+(?P<c>[^,?;]+?)\s+"
     r"(?:characteri[sz]e|describe|portray|call|say|tell|think)\b"
     r"|\b(?:per the|(?:mentioned|named|cited|quoted) by|in (?:an|the|his|her|that) interview with)"
@@ -648,6 +649,29 @@ def paraphrasable(question: str, weights: Mapping[str, float]) -> list[str]:
     return [t for t in weights if t.isalpha() and t not in names]
 
 
+# A name the question writes is another word only when the model puts the two nearly
+# together: a capital for its country ("Moscow's envoy" and "the Russian Federation",
+# 0.65), but not a city for another's ("Beijing" 0.53), nor one country for another
+# ("Peru" and "Mali" 0.22, "Ukraine" and "Russia" 0.40).
+NAME_SAID_OTHERWISE = 0.6
+
+
+def written_names(question: str, weights: Mapping[str, float]) -> list[str]:
+    """The question's words that are names it writes (``paraphrasable``'s complement)."""
+    names = written_as_names(question)
+    return [t for t in weights if t.isalpha() and t in names]
+
+
+def renamed_credit(vectors: WordVectors | None, names: Sequence[str], words: Iterable[str]
+                   ) -> dict[str, float]:
+    """Full credit for each of the question's ``names`` that a word of ``words`` says
+    otherwise (``NAME_SAID_OTHERWISE``)."""
+    if vectors is None or not names:
+        return {}
+    return {t: 1.0 for t, sim in vectors.nearest(names, words).items()
+            if sim >= NAME_SAID_OTHERWISE}
+
+
 def _stems(text: str) -> set[str]:
     return {stem(w) for w in tokens(text)}
 
@@ -772,6 +796,45 @@ def _titled_as_asked(sentence: str, weights: Mapping[str, float]) -> bool:
     return bool(titles) and any(_matches(t, titles) for t in weights)
 
 
+# "Who is Moscow's envoy to Mali?", "name of mali's transitional prime minister": a question
+# that is mostly a title asks for the person the texts give that title ("Igor Gromyko,
+# Ambassador of the Russian Federation in Mali"), and a sentence that names them answers
+# it, however many of the question's words another sentence holds ("Following
+# negotiations with Diop in Moscow ..., Russian Foreign Minister Sergey Lavrov said").
+ASKED_PERSON_COVERAGE = 0.25  # of the question's weight the person's titles must say
+ASKED_PERSON_LIFT = 0.5
+
+
+def asked_person(weights: Mapping[str, float],
+                 roles: Mapping[str, Mapping[str, frozenset[str]]] | None,
+                 vectors: WordVectors | None = None, rephrased: Sequence[str] = (),
+                 names: Sequence[str] = ()) -> tuple[str, float] | None:
+    """The last name of the person a question asks for by an office the texts give them
+    (``roles``; "envoy" says "Ambassador" otherwise, "Moscow's" "Russian"), and how much
+    of the question their titles say: the one whose titles say most of it (``weights``:
+    not who speaks, "mentioned by the air force chief"), at least ``ASKED_PERSON_COVERAGE``,
+    more than anyone else's do."""
+    people: dict[str, frozenset[str]] = {}
+    for document_roles in (roles or {}).values():
+        for name, role in document_roles.items():
+            people[name] = people.get(name, frozenset()) | role
+    said = []
+    for name, role in people.items():
+        offices = role & TITLE_STEMS
+        if not (any(_matches(t, offices) for t in weights)
+                or paraphrase_credit(vectors, rephrased, offices)):
+            continue  # asked by no office of theirs
+        near = paraphrase_credit(vectors, rephrased, role)
+        near.update(renamed_credit(vectors, names, role))
+        said.append((coverage(weights, role | {name}, near), name))
+    said.sort(reverse=True)
+    if not said or said[0][0] < ASKED_PERSON_COVERAGE:
+        return None
+    if len(said) > 1 and said[1][0] >= said[0][0]:
+        return None
+    return said[0][1], said[0][0]
+
+
 def sentence_choices(question: str, shape: AnswerShape | None, candidates: Sequence[Candidate],
                      weights: Mapping[str, float], vectors: WordVectors | None = None,
                      roles: Mapping[str, Mapping[str, frozenset[str]]] | None = None,
@@ -780,11 +843,16 @@ def sentence_choices(question: str, shape: AnswerShape | None, candidates: Seque
     question_words = _stems(question)
     optional = optional_words(question)
     rephrased = paraphrasable(question, weights) if vectors is not None else []
+    names = written_names(question, weights) if vectors is not None else []
     # Every passage that names a person answers "Who is <name>?" as well by its words; the
     # one that introduces them need not rank in the first few.
     identity = shape is not None and shape.kind == "identity"
     sought = candidates if identity else candidates[:SENTENCE_PASSAGES]
     places = places_in([c.passage.text for c in sought]) if shape is not None else frozenset()
+    speaking = speaker_words(question)
+    person = (asked_person({t: w for t, w in weights.items() if t not in speaking}, roles,
+                           vectors, rephrased, names)
+              if shape is not None and shape.kind in _PERSON_KINDS else None)
     choices = []
     for passage_rank, cand in enumerate(sought):
         p = cand.passage
@@ -808,6 +876,9 @@ def sentence_choices(question: str, shape: AnswerShape | None, candidates: Seque
                 for t, credit in role_credit(weights, plain, roles.get(p.document_id, {})).items():
                     near[t] = max(near.get(t, 0.0), credit)
             cover = coverage(weights, words, near, optional)
+            if person is not None and person[0] in own_plain:
+                # It names the person the question describes: it says what their titles do.
+                cover = max(cover, person[1])
             found = shape is not None and _novel_match(shape, sentence, question_words, places)
             non_answer = bool(_NON_ANSWER.search(sentence))
             # Long sentences match more words by chance; prefer the focused one.
@@ -818,6 +889,8 @@ def sentence_choices(question: str, shape: AnswerShape | None, candidates: Seque
                     - 0.1 * passage_rank - length_penalty)
             if found and shape.kind in _PERSON_KINDS and _titled_as_asked(sentence, weights):
                 rank += TITLED_LIFT
+            if person is not None and person[0] in own_plain:
+                rank += ASKED_PERSON_LIFT
             choices.append(SentenceChoice(p.document_id, p.passage_id, p.start + s, p.start + e,
                                           cover, found, non_answer, passage_rank, rank,
                                           sentence, words))

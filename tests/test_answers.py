@@ -827,3 +827,31 @@ def test_a_headline_asked_for_is_a_line_written_as_one():
     body = Document(id="b", text="MOSCOW - The foreign minister said the cooperation with "
                                  "Russia gives results.\n")
     assert ask_document("what headline did the article about the minister run", body) is None
+
+
+# "envoy" says "ambassador" in part (0.45), "moscow" says "russian" (0.8); "minister" is
+# neither.
+TITLES_SAID_OTHERWISE = WordVectors(["envoy", "ambassador", "moscow", "russian", "minister"],
+                                    [[1, 0, 0], [0.45, 0.893, 0], [0, 0, 1], [0, 0.6, 0.8],
+                                     [0, 1, 0]])
+
+
+def test_a_question_asking_for_a_person_by_office_is_answered_by_whoever_holds_it():
+    doc = Document(id="d", text=(
+        "Igor Gromyko, Ambassador of the Russian Federation in Mali, arrived.\n\n"
+        "After talks in Moscow, Russian Foreign Minister Sergey Lavrov said Moscow will help "
+        "Mali."))
+    answer = ask_document("Who is Moscow's envoy to Mali?", doc, frequencies={"mali": 50},
+                          vectors=TITLES_SAID_OTHERWISE)
+    assert answer is not None and "Gromyko" in answer.citations[0].quote
+
+
+def test_a_capital_the_question_writes_is_its_country_in_an_office():
+    from qa.answers import asked_person, renamed_credit
+    assert renamed_credit(TITLES_SAID_OTHERWISE, ["moscow"], ["russian"]) == {"moscow": 1.0}
+    assert renamed_credit(TITLES_SAID_OTHERWISE, ["moscow"], ["ambassador"]) == {}
+    roles = {"d": {"gromyko": frozenset({"ambassador", "russian"}),
+                   "lavrov": frozenset({"minister", "russian"})}}
+    w = {"moscow": 1.0, "envoy": 1.0, "mali": 1.0}
+    name, said = asked_person(w, roles, TITLES_SAID_OTHERWISE, ["envoy"], ["moscow"])
+    assert name == "gromyko" and said == pytest.approx((1.0 + 0.5) / 3, abs=0.02)

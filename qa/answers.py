@@ -240,7 +240,10 @@ SHAPES = {"date": AnswerShape("date", _dates), "day": AnswerShape("day", _finder
 # The first wh-phrase of a question says what it asks for; a later one opens a clause
 # ("What office did he hold when the army took over?" asks for an office, not a date).
 _WH = re.compile(
-    r"(?P<day>\b(?:what|which) (?:exact |precise |specific |calendar )?(?:dates?|days?)\b)"
+    # ... but "What day were they celebrating?" asks which holiday, by its name ("On what
+    # day is it celebrated?" asks when).
+    r"(?P<day>\b(?:what|which) (?:exact |precise |specific |calendar )?(?:dates?|days?)\b"
+    r"(?![^?]*\b(?:celebrat|commemorat|observ)(?:e|ing)\b|[^?]*\b(?:mark|honou?r)(?:ing)?\b))"
     # "year the russian diplomacy day was created": a date asked for without a question word.
     r"|(?P<date>\bwhen\b|\b(?:what|which) (?:year|month)\b|^\s*(?:the\s+)?(?:year|month|date)\b)"
     r"|(?P<size>\bhow (?:big|large)\b)"
@@ -915,6 +918,27 @@ def with_what_follows(choice: SentenceChoice, choices: Sequence[SentenceChoice])
                    shape_found=choice.shape_found or after.shape_found)
 
 
+def with_the_neighbour_that_answers(choice: SentenceChoice, choices: Sequence[SentenceChoice]
+                                   ) -> SentenceChoice | None:
+    """``choice`` read with the sentence just before or after it in its passage that holds
+    an answer of the kind asked, or None if neither does.
+
+    "Where did the troops stay before the army went on the offensive?" is best matched by
+    "Now that the Malian army is on the offensive, our troops have become more mobile
+    ...", and answered by the sentence before it: "For some time we remained on the
+    ground, in the camps, ..."."""
+    near = [c for c in choices if c.passage_id == choice.passage_id and c.shape_found
+            and not c.non_answer and (0 <= c.start - choice.end <= 3
+                                      or 0 <= choice.start - c.end <= 3)]
+    if not near:
+        return None
+    other = max(near, key=lambda c: c.coverage)
+    first, second = (choice, other) if choice.start < other.start else (other, choice)
+    return replace(choice, start=first.start, end=second.end,
+                   text=f"{first.text} {second.text}", words=choice.words | other.words,
+                   shape_found=True)
+
+
 def pick_sentences(choices: Sequence[SentenceChoice], weights: Mapping[str, float]
                    ) -> list[SentenceChoice]:
     """The best sentence, then up to ``MAX_SENTENCES - 1`` more from other passages when
@@ -1147,6 +1171,11 @@ def assess(question: str, candidates: Sequence[Candidate], weights: Mapping[str,
     if denied and (shape is None or shape.kind == "reason"):
         sentences = [with_what_follows(denial, choices)]
         denied = False
+    if (shape is not None and shape.kind == "location" and not sentences[0].shape_found
+            and not sentences[0].non_answer):
+        rescued = with_the_neighbour_that_answers(sentences[0], choices)
+        if rescued is not None:
+            sentences = [rescued]
     relation = asked_relation(question)
     # Only a who-question has a doer to name.
     doer = relation if shape is not None and shape.kind == "person" else None

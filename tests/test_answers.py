@@ -855,3 +855,26 @@ def test_a_capital_the_question_writes_is_its_country_in_an_office():
     w = {"moscow": 1.0, "envoy": 1.0, "mali": 1.0}
     name, said = asked_person(w, roles, TITLES_SAID_OTHERWISE, ["envoy"], ["moscow"])
     assert name == "gromyko" and said == pytest.approx((1.0 + 0.5) / 3, abs=0.02)
+
+
+def test_where_is_answered_by_the_place_in_the_sentence_next_to_the_best_one():
+    doc = Document(id="d", text=(
+        '"For some time we remained on the ground, in the camps, and the terrorists attacked '
+        "us. Now that the Malian army is on the offensive, our troops have become more mobile "
+        'thanks to the aviation," Diop said.'))
+    answer = ask_document("Where did Malian troops stay before the army went on the offensive?",
+                          doc)
+    assert answer is not None and "in the camps" in answer.citations[0].quote
+    assert "more mobile" in answer.citations[0].quote
+    alone = Document(id="e", text="Now that the Malian army is on the offensive, our troops "
+                                  "have become more mobile thanks to the aviation.")
+    assert ask_document("Where did Malian troops stay before the offensive?", alone) is None
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("what day were they celebrating when gromyko hosted the minister", None),
+    ("On what day of the year is the national day of diplomacy celebrated?", "day"),
+])
+def test_what_day_someone_celebrates_is_the_day_by_its_name(question, kind):
+    shape = expected_answer(question)
+    assert (shape and shape.kind) == kind

@@ -1090,6 +1090,25 @@ def withheld_because(shape: AnswerShape | None, choice: SentenceChoice,
     return None
 
 
+# "How many troops does the MINUSMA mission have?" is not answered by "the deployment of
+# 3,300 troops from the African mission in Mali (AFISMA)": an organisation the question
+# names by its letters is another than the one a sentence spells out and names so in
+# brackets. (Without the brackets a sentence may well say the one asked about otherwise:
+# "... evolved into a seven-layer OSI-compliant protocol" answers "DEC ... how many
+# layers", which cost xquad_en 2 answers.)
+_LETTERS = re.compile(r"\b[A-Z]{3,}\b")
+_LETTERS_IN_BRACKETS = re.compile(r"\(([A-Z]{3,})\)")
+
+
+def about_another_acronym(question: str, sentence: str) -> bool:
+    """Whether the question names an organisation by its letters ("MINUSMA") and the
+    sentence does not, but spells out another one named so ("... in Mali (AFISMA)")."""
+    asked = {a.lower() for a in _LETTERS.findall(question)}
+    if not asked or any(a in asked for a in map(str.lower, _LETTERS.findall(sentence))):
+        return False
+    return _LETTERS_IN_BRACKETS.search(sentence) is not None
+
+
 # "Which models of aircraft has Mali purchased?", "what type of aircraft", "which specific
 # aircraft models": a question for a kind of a thing is not answered by a sentence that
 # names the thing alone ("purchases military equipment, aircraft, weapons ..."), however
@@ -1184,6 +1203,8 @@ def assess(question: str, candidates: Sequence[Candidate], weights: Mapping[str,
     rest_covered = (which_rest_coverage(question, weights, sentences[0].words)
                     if shape is not None and shape.kind == "instance" else 0.0)
     withheld = withheld_because(shape, sentences[0], relation, rest_covered)
+    if withheld is None and about_another_acronym(question, sentences[0].text):
+        withheld = "the best sentence is about another organisation than the one asked about"
     if withheld is None and names_only_the_kind(question, sentences[0].text):
         withheld = "the best sentence names what is asked about but not which one"
     if withheld is None and denied and shape is not None and shape.kind in WITHHELD_KINDS:

@@ -878,3 +878,10 @@ def test_where_is_answered_by_the_place_in_the_sentence_next_to_the_best_one():
 def test_what_day_someone_celebrates_is_the_day_by_its_name(question, kind):
     shape = expected_answer(question)
     assert (shape and shape.kind) == kind
+
+
+def test_an_organisation_asked_by_its_letters_is_not_another_spelled_out():
+    doc = Document(id="d", text="The UN authorized 3,300 troops from the African mission in "
+                                "Mali (AFISMA). MINUSMA replaced it in 2013.")
+    assert ask_document("How many troops does the MINUSMA mission have in Mali?", doc) is None
+    assert ask_document("How many troops did the AFISMA mission have in Mali?", doc) is not None

@@ -486,7 +486,8 @@ _SPEAKER = re.compile(
     r"interview|account)\b"
     r"|\b(?:did|does|do)\s+(?P<c>[^,?;]+?)\s+"
     r"(?:characteri[sz]e|describe|portray|call|say|tell|think)\b"
-    r"|\b(?:per the|(?:mentioned|named|cited|quoted) by|in (?:an|the|his|her|that) interview with)"
+    r"|\b(?:per the|(?:mentioned|named|cited|quoted|praised|thanked|critici[sz]ed|described) by"
+    r"|in (?:an|the|his|her|that) interview with)"
     r"\s+(?P<d>[^,?;]+)"
     # "per foreign minister": "per" and a title, not a rate ("per kilowatt hour")
     r"|\bper\s+(?P<e>(?:\w+\s+){0,3}?(?:minister|chief|ambassador|spokesman|spokeswoman|"
@@ -804,6 +805,7 @@ def _titled_as_asked(sentence: str, weights: Mapping[str, float]) -> bool:
 # Ambassador of the Russian Federation in Mali"), and a sentence that names them answers
 # it, however many of the question's words another sentence holds ("Following
 # negotiations with Diop in Moscow ..., Russian Foreign Minister Sergey Lavrov said").
+_ANY_WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b|\?", re.IGNORECASE)
 ASKED_PERSON_COVERAGE = 0.25  # of the question's weight the person's titles must say
 ASKED_PERSON_LIFT = 0.5
 
@@ -853,9 +855,11 @@ def sentence_choices(question: str, shape: AnswerShape | None, candidates: Seque
     sought = candidates if identity else candidates[:SENTENCE_PASSAGES]
     places = places_in([c.passage.text for c in sought]) if shape is not None else frozenset()
     speaking = speaker_words(question)
+    # "russian envoy to mali", typed without a question word, asks for the person too.
+    by_office = ((shape is not None and shape.kind in _PERSON_KINDS)
+                 or (shape is None and not _ANY_WH.search(question)))
     person = (asked_person({t: w for t, w in weights.items() if t not in speaking}, roles,
-                           vectors, rephrased, names)
-              if shape is not None and shape.kind in _PERSON_KINDS else None)
+                           vectors, rephrased, names) if by_office else None)
     choices = []
     for passage_rank, cand in enumerate(sought):
         p = cand.passage

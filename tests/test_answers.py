@@ -305,6 +305,8 @@ def test_a_short_form_is_read_spelled_out():
     ("What did the chief of staff of the air force say about the troops?",
      {"chief", "staff", "air", "force"}),
     ("how long the operation lasted per foreign minister", {"foreign", "minister"}),
+    ("russian deputy minister praised by malian air chief", {"malian", "air", "chief"}),
+    ("Who was named in Diarra's remarks?", {"diarra"}),
     # a rate is not a source
     ("How many pounds of steam per kilowatt hour does it use?", set()),
 ])
@@ -842,6 +844,16 @@ def test_a_question_asking_for_a_person_by_office_is_answered_by_whoever_holds_i
         "After talks in Moscow, Russian Foreign Minister Sergey Lavrov said Moscow will help "
         "Mali."))
     answer = ask_document("Who is Moscow's envoy to Mali?", doc, frequencies={"mali": 50},
+                          vectors=TITLES_SAID_OTHERWISE)
+    assert answer is not None and "Gromyko" in answer.citations[0].quote
+
+
+def test_a_title_typed_without_a_question_word_asks_for_its_holder():
+    doc = Document(id="d", text=(
+        "Igor Gromyko, Ambassador of the Russian Federation in Mali, arrived.\n\n"
+        "After talks in Moscow, Russian Foreign Minister Sergey Lavrov said Moscow will help "
+        "Mali."))
+    answer = ask_document("envoy of Moscow to Mali", doc, frequencies={"mali": 50},
                           vectors=TITLES_SAID_OTHERWISE)
     assert answer is not None and "Gromyko" in answer.citations[0].quote
 

@@ -1094,6 +1094,25 @@ def withheld_because(shape: AnswerShape | None, choice: SentenceChoice,
     return None
 
 
+# "Who was Russia's ambassador to Mali before Igor Gromyko?" asks for someone else who held
+# the office: a sentence that names Gromyko, and others with other titles ("Colonel Sadio
+# Camara"), does not say who.
+_BEFORE_OR_AFTER_NAME = re.compile(
+    r"\b(?:before|after|preceded by|succeeded by|predecessor of|successor of|prior to)\s+"
+    r"(?:[a-z]+\s+){0,2}[A-Z][\w'’-]+")
+
+
+def asks_for_another_holder(question: str, sentence: str) -> bool:
+    """Whether a who-question asks who held an office before or after a person it names,
+    and ``sentence`` names no one else with a title the question uses."""
+    if not _BEFORE_OR_AFTER_NAME.search(question):
+        return False
+    asked = _stems(question)
+    offices = {w for w in asked if w in TITLE_STEMS}
+    return not any(name not in asked and any(_matches(t, role) for t in offices)
+                   for name, role in roles_in(sentence).items())
+
+
 # "How many troops does the MINUSMA mission have?" is not answered by "the deployment of
 # 3,300 troops from the African mission in Mali (AFISMA)": an organisation the question
 # names by its letters is another than the one a sentence spells out and names so in
@@ -1207,6 +1226,9 @@ def assess(question: str, candidates: Sequence[Candidate], weights: Mapping[str,
     rest_covered = (which_rest_coverage(question, weights, sentences[0].words)
                     if shape is not None and shape.kind == "instance" else 0.0)
     withheld = withheld_because(shape, sentences[0], relation, rest_covered)
+    if (withheld is None and shape is not None and shape.kind in _PERSON_KINDS
+            and asks_for_another_holder(question, sentences[0].text)):
+        withheld = "no one else the question's office is given to in the best sentence"
     if withheld is None and about_another_acronym(question, sentences[0].text):
         withheld = "the best sentence is about another organisation than the one asked about"
     if withheld is None and names_only_the_kind(question, sentences[0].text):

@@ -897,3 +897,14 @@ def test_an_organisation_asked_by_its_letters_is_not_another_spelled_out():
                                 "Mali (AFISMA). MINUSMA replaced it in 2013.")
     assert ask_document("How many troops does the MINUSMA mission have in Mali?", doc) is None
     assert ask_document("How many troops did the AFISMA mission have in Mali?", doc) is not None
+
+
+def test_who_held_an_office_before_a_person_named_needs_someone_else_with_it():
+    doc = Document(id="d", text=(
+        "The Ambassador of the Russian Federation to Mali, Igor Gromyko, invited the Malian "
+        "Minister of Defense, Colonel Sadio Camara, to a reception."))
+    assert ask_document("Who was Russia's ambassador to Mali before Igor Gromyko?", doc) is None
+    earlier = Document(id="e", text=(
+        "Ambassador Alexei Dulian preceded Igor Gromyko as Russia's ambassador to Mali."))
+    answer = ask_document("Who was Russia's ambassador to Mali before Igor Gromyko?", earlier)
+    assert answer is not None and "Dulian" in answer.citations[0].quote

@@ -35,6 +35,12 @@ def ask_document(question, doc, **options):
     return ask(question, [cand(doc.id, doc.text)], {doc.id: doc}, **options)
 
 
+def first_quote(question, doc, **options):
+    """What ``ask_document`` quotes first, or "" when it abstains."""
+    answer = ask_document(question, doc, **options)
+    return answer.citations[0].quote if answer is not None else ""
+
+
 @pytest.mark.parametrize("question, kind", [
     ("When was MINUSMA established?", "date"),
     ("On what exact day did they meet?", "day"),
@@ -103,8 +109,7 @@ def test_who_is_a_named_person_asks_for_the_titles_the_text_gives_them():
     doc = Document(id="d", text="Intro line here. Igor Gromyko also reassured the partners. "
                                 "The partnership, says Igor Gromyko, Ambassador of the Russian "
                                 "Federation in Mali, is strong. Igor Gromyko met them.")
-    answer = ask_document("Who is Igor Gromyko?", doc)
-    assert answer is not None and "Ambassador of the Russian Federation" in answer.citations[0].quote
+    assert "Ambassador of the Russian Federation" in first_quote("Who is Igor Gromyko?", doc)
     # The passage that introduces him is sought below the first few too.
     others = [Document(id=f"o{i}", text=f"Intro line here. Igor Gromyko spoke on day {i}.")
               for i in range(3)]
@@ -149,8 +154,7 @@ def test_what_an_organisation_does_is_what_it_is_for():
     doc = Document(id="d", text="Intro line here. The United Nations mission in Mali (MINUSMA), "
                                 "established in 2013, operates in Mali. It is responsible for the "
                                 "protection of civilians.")
-    answer = ask_document("what does minusma do", doc)
-    assert answer is not None and "protection of civilians" in answer.citations[0].quote
+    assert "protection of civilians" in first_quote("what does minusma do", doc)
 
 
 def test_an_abbreviation_asked_for_is_a_word_of_capitals():
@@ -337,16 +341,14 @@ def test_whom_someone_spoke_to_is_answered_by_a_name_after_told_or_interview_wit
     doc = Document(id="d", text=(
         "Maiga said the news about Mali was false. The prime minister of Mali Shogel "
         "Kokalla Maiga told RIA Novosti."))
-    answer = ask_document("which news agency did maiga talk to", doc)
-    assert answer is not None and "RIA Novosti" in answer.citations[0].quote
+    assert "RIA Novosti" in first_quote("which news agency did maiga talk to", doc)
 
 
 def test_the_person_whose_title_the_question_uses_is_the_one_asked_for():
     doc = Document(id="d", text=(
         "The Kremlin has previously stated that there are no Russian troops in Mali. "
         "Asked about it, presidential spokesman Dmitry Peskov replied that Moscow has contacts."))
-    answer = ask_document("kremlin spokesman name", doc)
-    assert answer is not None and "Dmitry Peskov" in answer.citations[0].quote
+    assert "Dmitry Peskov" in first_quote("kremlin spokesman name", doc)
 
 
 def test_words_that_only_restate_the_kind_asked_are_not_what_the_answer_must_cover():
@@ -357,17 +359,16 @@ def test_words_that_only_restate_the_kind_asked_are_not_what_the_answer_must_cov
     assert "last" in question_terms("What did the operation achieve before it could last?")
     doc = Document(id="d", text=("The operation began in the north. During the three to four "
                                  "months of the operation, people were able to return home."))
-    answer = ask_document("how long did the operation last that let refugees go home", doc)
-    assert answer is not None and "three to four months" in answer.citations[0].quote
+    question = "how long did the operation last that let refugees go home"
+    assert "three to four months" in first_quote(question, doc)
 
 
 def test_a_sentence_that_names_the_speaker_is_not_outweighed_by_one_without_him():
     doc = Document(id="d", text=(
         "There has been a big campaign in the media, a diplomatic campaign against the state. "
         "The prime minister stressed that this campaign is aimed at blackmailing Mali."))
-    answer = ask_document("According to the prime minister, what is the purpose of the media "
-                          "campaign?", doc)
-    assert answer is not None and "blackmailing" in answer.citations[0].quote
+    question = "According to the prime minister, what is the purpose of the media campaign?"
+    assert "blackmailing" in first_quote(question, doc)
 
 
 def test_the_passage_is_not_the_less_on_topic_for_lacking_the_speaker():
@@ -813,8 +814,7 @@ def test_how_someone_describes_a_thing_is_what_they_say_it_is():
         '"Russia is our loyal and reliable partner," he said.\n'))
     for question in ("How does the air force chief describe Russia?",
                      "what did diarra call russia"):
-        answer = ask_document(question, doc)
-        assert answer is not None and "loyal and reliable" in answer.citations[0].quote
+        assert "loyal and reliable" in first_quote(question, doc)
     assert expected_answer("How does he describe Russia?").find(
         "This is an invaluable contribution of Russia.") == ["an invaluable contribution of Russia"]
 
@@ -823,9 +823,8 @@ def test_a_headline_asked_for_is_a_line_written_as_one():
     doc = Document(id="d", text=(
         "Minister Says Cooperation With Russia Giving 'Impressive Results'\n\n"
         "MOSCOW - The foreign minister said the cooperation with Russia gives results.\n"))
-    answer = ask_document("What is the headline of the article about the minister's "
-                          "cooperation with Russia?", doc)
-    assert answer is not None and "Impressive Results" in answer.citations[0].quote
+    question = "What is the headline of the article about the minister's cooperation with Russia?"
+    assert "Impressive Results" in first_quote(question, doc)
     body = Document(id="b", text="MOSCOW - The foreign minister said the cooperation with "
                                  "Russia gives results.\n")
     assert ask_document("what headline did the article about the minister run", body) is None
@@ -838,24 +837,16 @@ TITLES_SAID_OTHERWISE = WordVectors(["envoy", "ambassador", "moscow", "russian",
                                      [0, 1, 0]])
 
 
-def test_a_question_asking_for_a_person_by_office_is_answered_by_whoever_holds_it():
-    doc = Document(id="d", text=(
-        "Igor Gromyko, Ambassador of the Russian Federation in Mali, arrived.\n\n"
-        "After talks in Moscow, Russian Foreign Minister Sergey Lavrov said Moscow will help "
-        "Mali."))
-    answer = ask_document("Who is Moscow's envoy to Mali?", doc, frequencies={"mali": 50},
-                          vectors=TITLES_SAID_OTHERWISE)
-    assert answer is not None and "Gromyko" in answer.citations[0].quote
+GROMYKO_AND_LAVROV = Document(id="d", text=(
+    "Igor Gromyko, Ambassador of the Russian Federation in Mali, arrived.\n\n"
+    "After talks in Moscow, Russian Foreign Minister Sergey Lavrov said Moscow will help Mali."))
 
 
-def test_a_title_typed_without_a_question_word_asks_for_its_holder():
-    doc = Document(id="d", text=(
-        "Igor Gromyko, Ambassador of the Russian Federation in Mali, arrived.\n\n"
-        "After talks in Moscow, Russian Foreign Minister Sergey Lavrov said Moscow will help "
-        "Mali."))
-    answer = ask_document("envoy of Moscow to Mali", doc, frequencies={"mali": 50},
-                          vectors=TITLES_SAID_OTHERWISE)
-    assert answer is not None and "Gromyko" in answer.citations[0].quote
+# Typed without a question word, a title asks for its holder too.
+@pytest.mark.parametrize("question", ["Who is Moscow's envoy to Mali?", "envoy of Moscow to Mali"])
+def test_a_question_asking_for_a_person_by_office_is_answered_by_whoever_holds_it(question):
+    assert "Gromyko" in first_quote(question, GROMYKO_AND_LAVROV, frequencies={"mali": 50},
+                                    vectors=TITLES_SAID_OTHERWISE)
 
 
 def test_a_capital_the_question_writes_is_its_country_in_an_office():
@@ -900,11 +891,11 @@ def test_an_organisation_asked_by_its_letters_is_not_another_spelled_out():
 
 
 def test_who_held_an_office_before_a_person_named_needs_someone_else_with_it():
+    question = "Who was Russia's ambassador to Mali before Igor Gromyko?"
     doc = Document(id="d", text=(
         "The Ambassador of the Russian Federation to Mali, Igor Gromyko, invited the Malian "
         "Minister of Defense, Colonel Sadio Camara, to a reception."))
-    assert ask_document("Who was Russia's ambassador to Mali before Igor Gromyko?", doc) is None
+    assert ask_document(question, doc) is None
     earlier = Document(id="e", text=(
         "Ambassador Alexei Dulian preceded Igor Gromyko as Russia's ambassador to Mali."))
-    answer = ask_document("Who was Russia's ambassador to Mali before Igor Gromyko?", earlier)
-    assert answer is not None and "Dulian" in answer.citations[0].quote
+    assert "Dulian" in first_quote(question, earlier)

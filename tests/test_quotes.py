@@ -1,11 +1,10 @@
 """Who speaks each quotation of a text: read by answer selection, and searched with the
 passages that hold the quotations."""
 
-import sqlite3
-
 from qa.models import Document
 from qa.quotes import quotations, searched_contexts, speaker_of, speakers_within
 from qa.store import DB_NAME, SCHEMA_VERSION, Store, require_generation
+from tests.older_layouts import rewrite_in_layout
 
 OPENING = ("The army regained the north, Malian Air Force Chief of Staff Alou Boi Diarra said "
            "in an interview.\n\n")
@@ -81,26 +80,10 @@ def test_a_quote_is_found_by_its_speakers_title(service):
     assert _passage_found_by(store, "air force chief of staff", SEED_QUOTE)
 
 
-def _downgrade_to_version_2(db_path):
-    """Rewrite a database in the layout of schema version 2: no contexts searched."""
-    conn = sqlite3.connect(db_path)
-    conn.executescript("""
-        DROP TRIGGER passages_ai; DROP TRIGGER passages_ad; DROP TRIGGER passages_au;
-        DROP TABLE passages_fts;
-        ALTER TABLE passages DROP COLUMN context;
-        UPDATE meta SET value = '2' WHERE key = 'schema';
-        CREATE VIRTUAL TABLE passages_fts USING fts5(title, text, content='passages',
-            content_rowid='row_id', tokenize='porter unicode61 remove_diacritics 2');
-        INSERT INTO passages_fts(passages_fts) VALUES ('rebuild');
-    """)
-    conn.commit()
-    conn.close()
-
-
 def test_an_index_of_version_2_is_searched_with_speakers_after_the_next_ingest(
         service, seeds_dir, fake_encoder):
     gen = require_generation(service.index_dir)
-    _downgrade_to_version_2(gen / DB_NAME)
+    rewrite_in_layout(gen / DB_NAME, 2)
     (gen / "manifest.json").unlink()  # its recorded sizes no longer hold
     old = Store(gen / DB_NAME, readonly=True)
     assert old.schema_version() == 2

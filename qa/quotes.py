@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from qa.models import Passage
-from qa.names import ROLES_READ_FROM, TITLES, places_in, roles_in
+from qa.names import ROLES_READ_FROM, places_in, roles_in
 from qa.retrieval import PASSAGES_REMEMBERED
 from qa.words import STOPWORDS, stem, tokens
 
@@ -55,21 +55,12 @@ def _speaker_words(who: str, roles: dict[str, frozenset[str]], places: frozenset
 def _first_speaker(text: str, roles: dict[str, frozenset[str]], places: frozenset[str]
                    ) -> frozenset[str]:
     """Who the opening of ``text`` says speaks, as words: the first person named with a verb
-    of speech whose titles the text gives, or who has a title in the clause that names
-    them ("..., the prime minister of the transitional government of Mali Shogel Kokalla
-    Maiga told RIA Novosti")."""
+    of speech whose titles the text gives ("..., the prime minister of the transitional
+    government of Mali Shogel Kokalla Maiga told RIA Novosti")."""
     for m in _NAMED_SPEAKER.finditer(text[:OPENING]):
         who = m.group("who") or m.group("who_after")
         if tokens(who)[-1:] and tokens(who)[-1] in roles:
             return _speaker_words(who, roles, places)
-        if m.group("who"):
-            # "the prime minister of the transitional government of Mali Shogel Kokalla
-            # Maiga": the title, up to what it is of, and the name.
-            clause = tokens(text[:m.start("who")].rsplit(",", 1)[-1])
-            title = next((i for i, w in enumerate(clause) if w in TITLES), None)
-            if title is not None:
-                of = clause.index("of", title) if "of" in clause[title:] else len(clause)
-                return _speaker_words(" ".join(clause[title:of]) + " " + who, roles, places)
     return frozenset()
 
 

@@ -21,6 +21,7 @@ from qa.corpus import MAX_FILE_BYTES, load_corpus
 from qa.errors import CorruptIndexError
 from qa.models import Document, Skipped
 from qa.passages import split_passages
+from qa.quotes import searched_contexts
 from qa.store import DB_NAME, SCHEMA_VERSION, NewGeneration, Store, current_generation, prune_generations
 
 if TYPE_CHECKING:
@@ -206,11 +207,17 @@ def _write_generation(index_dir, to_write, to_delete, encoder, encoder_key, reem
                 removed_texts.setdefault(p.text, p.row_id)
         for item in to_write:
             store.upsert_document(item.document, item.origin)
-            removed, new = store.replace_passages(item.document.id, split_passages(item.document))
+            passages = split_passages(item.document)
+            removed, new = store.replace_passages(item.document.id, passages,
+                                                  searched_contexts(item.document.text, passages))
             for p in removed:
                 removed_rows.append(p.row_id)
                 removed_texts.setdefault(p.text, p.row_id)
             added += [(row, p.text) for row, p in new]
+        # An index of an older layout searches its passages with who speaks their quotes too.
+        for doc_id in store.documents_lacking_context():
+            document = store.get_document(doc_id)
+            store.set_contexts(searched_contexts(document.text, store.passages_of(doc_id)))
         store.set_meta("encoder", encoder_key)
 
         vectors = _load_base_vectors(gen, encoder.dimension, reembed_all)

@@ -141,13 +141,13 @@ def _spoke_the_quote(sentence: str, name: str) -> bool:
 # the Army-2024 arms show": a news text says once who a person is ("Malian Air Force
 # Chief of Staff Alou Boi Diarra said", "presidential spokesman Dmitry Peskov", "Igor
 # Gromyko, Ambassador of the Russian Federation in Mali") and then names them alone.
-_TITLE_STEMS = frozenset(stem(t) for t in TITLES)
+TITLE_STEMS = frozenset(stem(t) for t in TITLES)
 _LOWER_WORDS_BEFORE = re.compile(r"(?:\b[a-z]+\s+){1,2}$")
 _APPOSITION = re.compile(r",\s+([^,.;:\n\"“”]{1,80})")
 
 
 def _is_title(word: str) -> bool:
-    return stem(word.lower()) in _TITLE_STEMS
+    return stem(word.lower()) in TITLE_STEMS
 
 
 def _lower_words_before(text: str, end: int) -> list[str]:
@@ -174,10 +174,40 @@ def _title_after(text: str, end: int) -> list[str]:
     return []
 
 
+# "the prime minister of the transitional government of Mali Shogel Kokalla Maiga": a
+# title in lower case, what it is of, then the place and the name.
+_CLAUSE_BEFORE = re.compile(r"[^,;:.\n]{1,120}$")
+
+
+def _title_of_the_place_before(text: str, start: int) -> list[str]:
+    """The title (and what it is of) in the clause before a name that follows a place."""
+    m = _CLAUSE_BEFORE.search(text, max(0, start - 120), start)
+    words = m.group(0).split() if m else []
+    if words[-1:] != ["of"]:  # "told RIA Novosti" is no title of a place
+        return []
+    first = next((i for i, w in enumerate(words) if _is_title(w)), None)
+    return words[first:] if first is not None else []
+
+
+# "the Defense Minister [Andrey Belousov]": a name an editor added to a title in brackets.
+_TITLE_THEN_BRACKET = re.compile(r"((?:[A-Z][\w-]*\s+){1,4})\[$")
+
+
+def _title_in_brackets_before(text: str, start: int) -> list[str]:
+    m = _TITLE_THEN_BRACKET.search(text, max(0, start - 80), start)
+    words = m.group(1).split() if m else []
+    return words if any(_is_title(w) for w in words) else []
+
+
 _ROLE_PREPOSITIONS = frozenset("of to in at for".split())
 # Lower-case words that make a title another one ("interim President", "acting Prime
 # Minister"); any lower-case word would take verbs too ("they met Colonel Sadio Camara").
 _TITLE_MODIFIERS = frozenset("interim acting former deputy vice late current outgoing".split())
+
+
+_LINE = re.compile(r"[^\n]+")
+# Where a news text says who its people are: its opening (and the passages read).
+ROLES_READ_FROM = 3000
 
 
 @lru_cache(maxsize=PASSAGES_REMEMBERED)
@@ -186,24 +216,34 @@ def roles_in(text: str) -> dict[str, frozenset[str]]:
     the text gives them ("diarra" -> malian, air, force, chief, staff, alou, boi)."""
     roles: dict[str, set[str]] = {}
     places = places_in([text])
+    # A headline's capitals name nobody ("... With Russia Giving 'Impressive Results'").
+    headlines = [(line.start(), line.end()) for line in _LINE.finditer(text)
+                 if is_headline(line.group(0))]
     for m in NAME_RUN.finditer(text):
+        if any(start <= m.start() < end for start, end in headlines):
+            continue
         words = m.group(0).split()
         # The name ends the run, after its last title or "of" ("Chief of Staff Alou Boi
         # Diarra"); one word after "of" names an office ("Minister of Defense").
         cut = max((i for i, w in enumerate(words) if _is_title(w) or w.lower() in STOPWORDS),
                   default=-1)
         name_words = [bare(w) for w in words[cut + 1:]]
+        after_place = False
         while name_words and name_words[0] in places:  # "of Mali Shogel Kokalla Maiga"
             name_words.pop(0)
+            after_place = True
         if (not name_words or len(words) < 2 or (cut >= 0 and words[cut].lower() in STOPWORDS
                                                  and len(name_words) < 2)
                 or any(w in NOT_A_PERSON for w in name_words)):
             continue
         before = _lower_words_before(text, m.start())
-        parts = words[:-1] + _title_before(before) + _title_after(text, m.end())
+        parts = (words[:-1] + _title_before(before) + _title_after(text, m.end())
+                 + _title_in_brackets_before(text, m.start()))
+        if after_place:
+            parts += _title_of_the_place_before(text, m.start())
         if before and before[-1] in _TITLE_MODIFIERS:  # "interim President"
             parts.append(before[-1])
         role = {stem(w) for w in tokens(" ".join(parts)) if w not in STOPWORDS}
-        if role & _TITLE_STEMS:
+        if role & TITLE_STEMS:
             roles.setdefault(name_words[-1], set()).update(role - {name_words[-1]})
     return {name: frozenset(role) for name, role in roles.items()}

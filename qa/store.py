@@ -23,7 +23,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, Mapping, Sequence
 
 from qa.errors import CorruptIndexError, IndexNotReadyError
 from qa.models import Document, Passage
@@ -46,7 +46,10 @@ COMMON_TERM_PASSAGES = 2_000
 # Version 2 searches each passage with its document's title: a passage rarely repeats its
 # title's words ("Super Bowl 50", a paper's topic), and BM25 over title and text finds
 # the right document more often (SciFact nDCG@10 of lexical search 0.635 -> 0.679).
-SCHEMA_VERSION = 2
+# Version 3 searches it with who speaks the quotations it holds too (``context``): '"Russia
+# is our loyal and reliable partner ...," he said.' names neither the air force chief nor
+# his title, which the text said once, in its opening.
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -65,24 +68,27 @@ CREATE TABLE IF NOT EXISTS passages (
     start INTEGER NOT NULL,
     "end" INTEGER NOT NULL,
     text TEXT NOT NULL,
-    title TEXT                  -- the document's title, searched with the passage
+    title TEXT,                 -- the title of its document: searched with it
+    context TEXT                -- who speaks its quotations (qa.quotes): searched with it
 );
 CREATE INDEX IF NOT EXISTS passages_by_document ON passages(document_id, seq);
 CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
-    title, text, content='passages', content_rowid='row_id',
+    title, context, text, content='passages', content_rowid='row_id',
     tokenize='porter unicode61 remove_diacritics 2'
 );
 CREATE TRIGGER IF NOT EXISTS passages_ai AFTER INSERT ON passages BEGIN
-    INSERT INTO passages_fts(rowid, title, text) VALUES (new.row_id, new.title, new.text);
+    INSERT INTO passages_fts(rowid, title, context, text)
+        VALUES (new.row_id, new.title, new.context, new.text);
 END;
 CREATE TRIGGER IF NOT EXISTS passages_ad AFTER DELETE ON passages BEGIN
-    INSERT INTO passages_fts(passages_fts, rowid, title, text)
-        VALUES ('delete', old.row_id, old.title, old.text);
+    INSERT INTO passages_fts(passages_fts, rowid, title, context, text)
+        VALUES ('delete', old.row_id, old.title, old.context, old.text);
 END;
-CREATE TRIGGER IF NOT EXISTS passages_au AFTER UPDATE OF title, text ON passages BEGIN
-    INSERT INTO passages_fts(passages_fts, rowid, title, text)
-        VALUES ('delete', old.row_id, old.title, old.text);
-    INSERT INTO passages_fts(rowid, title, text) VALUES (new.row_id, new.title, new.text);
+CREATE TRIGGER IF NOT EXISTS passages_au AFTER UPDATE OF title, context, text ON passages BEGIN
+    INSERT INTO passages_fts(passages_fts, rowid, title, context, text)
+        VALUES ('delete', old.row_id, old.title, old.context, old.text);
+    INSERT INTO passages_fts(rowid, title, context, text)
+        VALUES (new.row_id, new.title, new.context, new.text);
 END;
 """
 
@@ -373,10 +379,14 @@ class Store:
         self.conn.execute("DELETE FROM documents WHERE id = ?", (document_id,))
         return removed
 
-    def replace_passages(self, document_id: str, passages: Sequence[Passage]
+    def replace_passages(self, document_id: str, passages: Sequence[Passage],
+                         contexts: Mapping[str, str] | None = None
                          ) -> tuple[list[StoredPassage], list[tuple[int, Passage]]]:
         """Make ``passages`` the document's passages, keeping the row ids (and so the
-        vectors) of those whose id is unchanged. Returns (removed passages, new rows)."""
+        vectors) of those whose id is unchanged. ``contexts``: passage id -> what is
+        searched with it besides its title (who speaks its quotations). Returns (removed
+        passages, new rows)."""
+        contexts = contexts or {}
         old = {p.passage_id: p for p in self.passages_of(document_id)}
         wanted = {p.passage_id for p in passages}
         removed = [p for pid, p in old.items() if pid not in wanted]
@@ -384,15 +394,28 @@ class Store:
             self.conn.executemany("DELETE FROM passages WHERE row_id = ?", [(p.row_id,) for p in removed])
         added: list[tuple[int, Passage]] = []
         for seq, p in enumerate(passages):
+            context = contexts.get(p.passage_id, "")
             if p.passage_id in old:
-                self.conn.execute("UPDATE passages SET seq = ? WHERE passage_id = ?", (seq, p.passage_id))
+                # The rest of the text may have changed who speaks its quotations.
+                self.conn.execute("UPDATE passages SET seq = ?, context = ? WHERE passage_id = ?",
+                                  (seq, context, p.passage_id))
                 continue
             cur = self.conn.execute(
-                'INSERT INTO passages(passage_id, document_id, seq, start, "end", text, title)'
-                " VALUES (?, ?, ?, ?, ?, ?, (SELECT title FROM documents WHERE id = ?))",
-                (p.passage_id, document_id, seq, p.start, p.end, p.text, document_id))
+                'INSERT INTO passages(passage_id, document_id, seq, start, "end", text, title,'
+                " context) VALUES (?, ?, ?, ?, ?, ?, (SELECT title FROM documents WHERE id = ?), ?)",
+                (p.passage_id, document_id, seq, p.start, p.end, p.text, document_id, context))
             added.append((cur.lastrowid, p))
         return removed, added
+
+    def documents_lacking_context(self) -> list[str]:
+        """Documents with passages whose context was never set (an index of an older layout)."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT document_id FROM passages WHERE context IS NULL ORDER BY document_id")]
+
+    def set_contexts(self, contexts: Mapping[str, str]) -> None:
+        """Passage id -> what is searched with the passage besides its title."""
+        self.conn.executemany("UPDATE passages SET context = ? WHERE passage_id = ?",
+                              [(c, pid) for pid, c in contexts.items()])
 
     def commit(self) -> None:
         self.conn.commit()
@@ -400,19 +423,27 @@ class Store:
 
 def _migrate(conn: sqlite3.Connection) -> None:
     """Bring a copy of an older generation to SCHEMA_VERSION (only ever on the copy an
-    ingest writes; published generations are never changed)."""
+    ingest writes; published generations are never changed). Its passages' contexts are
+    left empty (NULL) for the ingest to find (``documents_lacking_context``)."""
     has_passages = conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'passages'").fetchone()
     if not has_passages:
         return
     columns = {row[1] for row in conn.execute("PRAGMA table_info(passages)")}
-    if "title" in columns:
+    if {"title", "context"} <= columns:
         return
-    conn.executescript("""
-        ALTER TABLE passages ADD COLUMN title TEXT;
-        UPDATE passages SET title = (SELECT title FROM documents WHERE documents.id = passages.document_id);
+    added = ""
+    if "title" not in columns:  # version 1
+        added += """ALTER TABLE passages ADD COLUMN title TEXT;
+            UPDATE passages SET title = (SELECT title FROM documents
+                                         WHERE documents.id = passages.document_id);"""
+    if "context" not in columns:  # versions 1 and 2
+        added += "ALTER TABLE passages ADD COLUMN context TEXT;"
+    conn.executescript(f"""
+        {added}
         DROP TRIGGER IF EXISTS passages_ai;
         DROP TRIGGER IF EXISTS passages_ad;
+        DROP TRIGGER IF EXISTS passages_au;
         DROP TABLE IF EXISTS passages_fts;
     """)
     conn.executescript(SCHEMA)

@@ -3,9 +3,9 @@ before titles were searched are brought up to date by the next ingest, without
 re-embedding."""
 
 import json
-import sqlite3
 
 from qa.store import DB_NAME, SCHEMA_VERSION, Store, require_generation
+from tests.older_layouts import rewrite_in_layout
 
 
 def _write_jsonl(path, records):
@@ -36,26 +36,10 @@ def test_a_changed_title_is_searched_under_its_new_words(service, tmp_path):
     assert len(store.lexical_search("kilimanjaroish", 5)) == 1
 
 
-def _downgrade_to_version_1(db_path):
-    """Rewrite a database in the layout of schema version 1: no titles searched."""
-    conn = sqlite3.connect(db_path)
-    conn.executescript("""
-        DROP TRIGGER passages_ai; DROP TRIGGER passages_ad; DROP TRIGGER passages_au;
-        DROP TABLE passages_fts;
-        ALTER TABLE passages DROP COLUMN title;
-        DELETE FROM meta WHERE key = 'schema';
-        CREATE VIRTUAL TABLE passages_fts USING fts5(text, content='passages',
-            content_rowid='row_id', tokenize='porter unicode61 remove_diacritics 2');
-        INSERT INTO passages_fts(passages_fts) VALUES ('rebuild');
-    """)
-    conn.commit()
-    conn.close()
-
-
 def test_an_older_index_is_rewritten_by_the_next_ingest_without_embedding(
         service, seeds_dir, fake_encoder):
     gen = require_generation(service.index_dir)
-    _downgrade_to_version_1(gen / DB_NAME)
+    rewrite_in_layout(gen / DB_NAME, 1)
     (gen / "manifest.json").unlink()  # its recorded sizes no longer hold
     old = Store(gen / DB_NAME)
     assert old.schema_version() == 1

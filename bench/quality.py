@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "eval"
 QA = str(Path(sys.executable).with_name("qa"))
 
-BLIND = "abcdefghijklmnopqrs"
+BLIND = "abcdefghijklmnopqrstu"
 SETS = {
     "seeds": (ROOT / "seeds", ROOT / "bench" / "questions" / "seeds.jsonl"),
     # The questions bench/calibrate.py fits the confidence on (seeds.jsonl is held out).

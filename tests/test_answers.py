@@ -281,6 +281,9 @@ def test_framing_words_are_not_what_the_answer_must_cover():
     # What is set aside ends where the question proper begins, with or without a comma.
     assert question_terms("besides weapons what else did russia send") == ["russia", "send"]
     assert question_terms("what did russia ship besides weapons") == ["russia", "ship"]
+    # "before", "after", "while" set the scene; the answer need not repeat them.
+    assert question_terms("Before the offensive, where did troops stay while attacked?") == [
+        "offensive", "troops", "stay", "attacked"]
     # A question made only of such words keeps them.
     assert question_terms("What does it mean?") == ["mean"]
 

@@ -845,6 +845,12 @@ def asked_person(weights: Mapping[str, float],
     return said[0][1], said[0][0]
 
 
+def _raise(near: dict[str, float], credits: Mapping[str, float]) -> None:
+    """Raise each word's credit in ``near`` to what ``credits`` gives it, if more."""
+    for t, credit in credits.items():
+        near[t] = max(near.get(t, 0.0), credit)
+
+
 def sentence_choices(question: str, shape: AnswerShape | None, candidates: Sequence[Candidate],
                      weights: Mapping[str, float], vectors: WordVectors | None = None,
                      roles: Mapping[str, Mapping[str, frozenset[str]]] | None = None,
@@ -853,7 +859,6 @@ def sentence_choices(question: str, shape: AnswerShape | None, candidates: Seque
     question_words = _stems(question)
     optional = optional_words(question)
     rephrased = paraphrasable(question, weights) if vectors is not None else []
-    names = written_names(question, weights) if vectors is not None else []
     # Every passage that names a person answers "Who is <name>?" as well by its words; the
     # one that introduces them need not rank in the first few.
     identity = shape is not None and shape.kind == "identity"
@@ -864,7 +869,9 @@ def sentence_choices(question: str, shape: AnswerShape | None, candidates: Seque
     by_office = ((shape is not None and shape.kind in _PERSON_KINDS)
                  or (shape is None and not _ANY_WH.search(question)))
     person = (asked_person({t: w for t, w in weights.items() if t not in speaking}, roles,
-                           vectors, rephrased, names) if by_office else None)
+                           vectors, rephrased,
+                           written_names(question, weights) if vectors is not None else [])
+              if by_office else None)
     choices = []
     for passage_rank, cand in enumerate(sought):
         p = cand.passage
@@ -881,12 +888,9 @@ def sentence_choices(question: str, shape: AnswerShape | None, candidates: Seque
             sentence = p.text[s:e]
             near = paraphrase_credit(vectors, rephrased, plain)
             if speaker:  # a quote says, less than in words, who speaks it
-                for t in weights:
-                    if _matches(t, speaker):
-                        near[t] = max(near.get(t, 0.0), SPEAKER_CREDIT)
+                _raise(near, {t: SPEAKER_CREDIT for t in weights if _matches(t, speaker)})
             if roles:
-                for t, credit in role_credit(weights, plain, roles.get(p.document_id, {})).items():
-                    near[t] = max(near.get(t, 0.0), credit)
+                _raise(near, role_credit(weights, plain, roles.get(p.document_id, {})))
             cover = coverage(weights, words, near, optional)
             names_the_person = person is not None and person[0] in own_plain
             if names_the_person:  # it says of the question what the person's titles do
@@ -910,19 +914,29 @@ def sentence_choices(question: str, shape: AnswerShape | None, candidates: Seque
     return choices
 
 
+def _follows(first: SentenceChoice, second: SentenceChoice) -> bool:
+    """Whether ``second`` is the sentence right after ``first`` in its passage."""
+    return first.passage_id == second.passage_id and 0 <= second.start - first.end <= 3
+
+
+def _read_with(choice: SentenceChoice, other: SentenceChoice) -> SentenceChoice:
+    """``choice`` read, and quoted, together with the sentence next to it, in text order."""
+    first, second = (choice, other) if choice.start < other.start else (other, choice)
+    return replace(choice, start=first.start, end=second.end,
+                   text=f"{first.text} {second.text}", words=choice.words | other.words)
+
+
 def with_what_follows(choice: SentenceChoice, choices: Sequence[SentenceChoice]) -> SentenceChoice:
     """``choice`` read with the sentence after it in its passage, if there is one.
 
     "Diarra did not specify how many Russian troops are stationed in Mali." says that a
     figure is not given, which answers no "how many"; but what a speaker said about it, or
     why he gave none, is what he says next ("I don't have the numbers with me ...")."""
-    following = [c for c in choices if c.passage_id == choice.passage_id
-                 and 0 <= c.start - choice.end <= 3 and not c.non_answer]
+    following = [c for c in choices if _follows(choice, c) and not c.non_answer]
     if not following:
         return choice
     after = min(following, key=lambda c: c.start)
-    return replace(choice, end=after.end, text=f"{choice.text} {after.text}",
-                   words=choice.words | after.words, non_answer=False,
+    return replace(_read_with(choice, after), non_answer=False,
                    coverage=max(choice.coverage, after.coverage),
                    shape_found=choice.shape_found or after.shape_found)
 
@@ -936,16 +950,11 @@ def with_the_neighbour_that_answers(choice: SentenceChoice, choices: Sequence[Se
     "Now that the Malian army is on the offensive, our troops have become more mobile
     ...", and answered by the sentence before it: "For some time we remained on the
     ground, in the camps, ..."."""
-    near = [c for c in choices if c.passage_id == choice.passage_id and c.shape_found
-            and not c.non_answer and (0 <= c.start - choice.end <= 3
-                                      or 0 <= choice.start - c.end <= 3)]
+    near = [c for c in choices if c.shape_found and not c.non_answer
+            and (_follows(choice, c) or _follows(c, choice))]
     if not near:
         return None
-    other = max(near, key=lambda c: c.coverage)
-    first, second = (choice, other) if choice.start < other.start else (other, choice)
-    return replace(choice, start=first.start, end=second.end,
-                   text=f"{first.text} {second.text}", words=choice.words | other.words,
-                   shape_found=True)
+    return replace(_read_with(choice, max(near, key=lambda c: c.coverage)), shape_found=True)
 
 
 def pick_sentences(choices: Sequence[SentenceChoice], weights: Mapping[str, float]

@@ -127,7 +127,9 @@ def _after_the_title(run: str) -> str | None:
 
 # "EUTM Mali", "RIA Novosti": a word in capitals names an organisation, not a person.
 _ACRONYM_WORD = re.compile(r"\b[A-Z]{2,}\b")
-_SPEECH_VERBS = r"(?:said|says|specified|added|stressed|told|noted|explained|replied|continued)"
+# Verbs that say who spoke a quote (qa.quotes reads a few more).
+SPEECH_VERBS = "said says specified added stressed told noted explained replied continued"
+_SPEECH_VERBS = rf"(?:{'|'.join(SPEECH_VERBS.split())})"
 
 
 def _spoke_the_quote(sentence: str, name: str) -> bool:

@@ -13,12 +13,12 @@ from functools import lru_cache
 from typing import Iterable
 
 from qa.models import Passage
-from qa.names import ROLES_READ_FROM, places_in, roles_in
+from qa.names import ROLES_READ_FROM, SPEECH_VERBS, places_in, roles_in
 from qa.retrieval import PASSAGES_REMEMBERED
 from qa.words import STOPWORDS, stem, tokens
 
-_SPEECH = (r"(?:said|says|say|added|adds|stressed|continued|specified|noted|explained|"
-           r"replied|told|insisted|recalled|concluded|emphasi[sz]ed|underlined)")
+_SPEECH = (rf"(?:{'|'.join(SPEECH_VERBS.split())}|say|adds|insisted|recalled|concluded|"
+           r"emphasi[sz]ed|underlined)")
 # Who speaks, as a text names them after a quote: "he", "Diarra", "the Malian officer",
 # "the Ambassador of the Russian Federation to Mali", "Igor Gromyko, Ambassador of ...".
 _WHO = r"(?:[Hh]e|[Ss]he|[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*|the\s+[^,.;\"“”\n]{1,80}?)"

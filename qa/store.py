@@ -396,9 +396,11 @@ class Store:
         for seq, p in enumerate(passages):
             context = contexts.get(p.passage_id, "")
             if p.passage_id in old:
-                # The rest of the text may have changed who speaks its quotations.
-                self.conn.execute("UPDATE passages SET seq = ?, context = ? WHERE passage_id = ?",
-                                  (seq, context, p.passage_id))
+                self.conn.execute("UPDATE passages SET seq = ? WHERE passage_id = ?", (seq, p.passage_id))
+                # The rest of the text may have changed who speaks its quotations; only a
+                # changed context is written, as the FTS row is rewritten on each update.
+                self.conn.execute("UPDATE passages SET context = ? WHERE passage_id = ?"
+                                  " AND context IS NOT ?", (context, p.passage_id, context))
                 continue
             cur = self.conn.execute(
                 'INSERT INTO passages(passage_id, document_id, seq, start, "end", text, title,'

@@ -822,6 +822,23 @@ def test_how_someone_describes_a_thing_is_what_they_say_it_is():
         "This is an invaluable contribution of Russia.") == ["an invaluable contribution of Russia"]
 
 
+def test_what_someone_called_what_they_described_is_in_the_sentence_that_follows():
+    doc = Document(id="d", text=(
+        '"Moreover, Russian servicemen are fighting side by side with the Armed Forces of '
+        "Mali and even dying alongside our soldiers. We will never forget this. This is an "
+        'invaluable contribution of the Russian Federation," the officer said.'))
+    quote = first_quote("What did the officer call the role of Russian soldiers who fight and "
+                        "die beside Malian troops?", doc)
+    assert "fighting side by side" in quote and "invaluable contribution" in quote
+    # What follows is read only when it says what that is.
+    plain = Document(id="p", text=(
+        "Russian servicemen are fighting side by side with the Armed Forces of Mali. Our "
+        "troops have become more mobile."))
+    assert "more mobile" not in first_quote(
+        "What did the officer call the role of Russian soldiers who fight beside Malian "
+        "troops?", plain)
+
+
 def test_a_headline_asked_for_is_a_line_written_as_one():
     doc = Document(id="d", text=(
         "Minister Says Cooperation With Russia Giving 'Impressive Results'\n\n"

@@ -245,7 +245,9 @@ _WH = re.compile(
     r"(?P<day>\b(?:what|which) (?:exact |precise |specific |calendar )?(?:dates?|days?)\b"
     r"(?![^?]*\b(?:celebrat|commemorat|observ)(?:e|ing)\b|[^?]*\b(?:mark|honou?r)(?:ing)?\b))"
     # "year the russian diplomacy day was created": a date asked for without a question word.
-    r"|(?P<date>\bwhen\b|\b(?:what|which) (?:year|month)\b|^\s*(?:the\s+)?(?:year|month|date)\b)"
+    # "army-2024 show dates", "MINUSMA resolution date": typed without a question word.
+    r"|(?P<date>\bwhen\b|\b(?:what|which) (?:year|month)\b|^\s*(?:the\s+)?(?:year|month|date)\b"
+    r"|\bdates?\W*$)"
     r"|(?P<size>\bhow (?:big|large)\b)"
     r"|(?P<duration>\bhow long\b|\bwhat (?:\w+ )?(?:period|stretch|span|length) of time\b)"
     # "Since when ...?" asks for a start: a date ("in 2013"), or a start said otherwise
@@ -259,7 +261,9 @@ _WH = re.compile(
     r"|(?P<number>\bhow (?:many|much|old|far)\b(?! of\b)"
     # "What was the monetary value of the agreement?" asks for an amount, as "how much" does.
     r"|\bwhat (?:(?:is|was|are|were) )?(?:the )?(?:\w+ )?(?:number|percentage|share|value|"
-    r"cost|price|amount|sum)\b)"
+    r"cost|price|amount|sum)\b"
+    # "number of russian instructors in mali", "price mali paid for the aircraft".
+    r"|^\s*(?:the\s+)?(?:(?:total|exact)\s+)?(?:(?:number|amount|value|sum) of|price|cost)\b)"
     r"|(?P<person>\bwho(?:m|se)?\b)"
     # "Which Russian president ...?" asks who by name: "the Russian President" restates
     # the question instead of answering it.

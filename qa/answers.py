@@ -29,7 +29,8 @@ from qa.names import (CALENDAR, ROLES_READ_FROM, TITLE_STEMS, bare, find_names, 
 from qa.quotes import Quotations, quotations, speaker_of
 from qa.retrieval import PASSAGES_REMEMBERED, Candidate, shingle_overlap, shingles
 from qa.sentences import sentence_spans
-from qa.words import MONTHS, NOT_PLURALS, STOPWORDS, spelled_out, stem, tokens, written_as_names
+from qa.words import (MONTHS, NOT_PLURALS, STOPWORDS, initials, spelled_out, stem, tokens,
+                      written_as_names)
 
 if TYPE_CHECKING:
     from embeddings.word_vectors import WordVectors
@@ -693,7 +694,8 @@ def _sentences_and_words(text: str
                          ) -> tuple[tuple[int, int, frozenset[str], frozenset[str]], ...]:
     """Each sentence's span in ``text``, its stemmed words and its plain words: lower-cased,
     unstemmed, letters only, no stopwords (what a paraphrase of a question word can be)."""
-    return tuple((s, e, frozenset(_stems(text[s:e])), _plain_words(text[s:e]))
+    return tuple((s, e, frozenset(_stems(text[s:e]) | initials(text[s:e])),
+                  _plain_words(text[s:e]))
                  for s, e in sentence_spans(text))
 
 
@@ -703,7 +705,7 @@ def _plain_words(sentence: str) -> frozenset[str]:
 
 @lru_cache(maxsize=PASSAGES_REMEMBERED)
 def _passage_words(text: str) -> frozenset[str]:
-    return frozenset(_stems(text))
+    return frozenset(_stems(text) | initials(text))
 
 
 # -- choosing sentences --------------------------------------------------------------

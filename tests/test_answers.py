@@ -6,7 +6,7 @@ from qa.answers import (ABSENT_WORD_SHARE, PARAPHRASE_AT, asked_identity, PARAPH
                         CONTEXT_SHARE, asking_start, assess, optional_words)
 from embeddings.word_vectors import WordVectors
 from qa.models import Document
-from qa.words import american, stem
+from qa.words import american, initials, stem
 from qa.retrieval import DENSE_WEIGHT, Candidate, fuse, group_near_duplicates, shingles
 from qa.store import StoredPassage
 
@@ -843,6 +843,18 @@ def test_what_someone_called_what_they_described_is_in_the_sentence_that_follows
     assert "more mobile" not in first_quote(
         "What did the officer call the role of Russian soldiers who fight beside Malian "
         "troops?", plain)
+
+
+def test_letters_a_question_writes_stand_for_the_name_they_abbreviate():
+    assert initials("The United Nations Multidimensional mission, by the Security Council") >= {
+        "un", "unm", "sc"}
+    # A sentence's first word and the stopwords inside a run are no part of a name.
+    assert not initials("In December the Council of Europe met") & {"id", "ce", "coe"}
+    doc = Document(id="d", text=(
+        "In December 2012, the Security Council authorized the deployment of troops from the "
+        "African mission in Mali. The United Nations stabilization mission in Mali was "
+        "established by a resolution of April 25, 2013."))
+    assert "April 25, 2013" in first_quote("When was the UN mission in Mali set up?", doc)
 
 
 def test_a_headline_asked_for_is_a_line_written_as_one():

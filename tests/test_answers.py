@@ -48,6 +48,8 @@ def first_quote(question, doc, **options):
     ("On what dates was the arms show held?", "day"),
     ("year the russian diplomacy day was created", "date"),
     ("army-2024 show dates", "date"),
+    ("At what time was the Sputnik article published?", "time"),
+    ("What time period does the war cover?", None),
     ("MINUSMA Security Council resolution date", "date"),
     ("number of russian instructors in mali", "number"),
     ("price mali paid for russian aircraft", "number"),
@@ -855,6 +857,19 @@ def test_letters_a_question_writes_stand_for_the_name_they_abbreviate():
         "African mission in Mali. The United Nations stabilization mission in Mali was "
         "established by a resolution of April 25, 2013."))
     assert "April 25, 2013" in first_quote("When was the UN mission in Mali set up?", doc)
+
+
+def test_a_time_of_day_is_answered_by_a_clock_time_or_not_at_all():
+    page = Document(id="d", text=(
+        "MOSCOW (Sputnik) - Mali has been able to establish aerial combat capacity.\n\n"
+        "23.05.2022, Sputnik International\n\n2022-05-23T10:43+0000\n\nafrica\n"))
+    assert "10:43" in ask_document("At what time was the Sputnik International article "
+                                   "published?", page).text
+    assert expected_answer("what time was it").find("at 9 a.m. and at 14:05") == ["9 a.m.", "14:05"]
+    dated = Document(id="e", text="MOSCOW (Sputnik) - Mali has been able to establish aerial "
+                                  "combat capacity.\n\n23.05.2022, Sputnik International\n")
+    assert ask_document("At what time was the Sputnik International article published?",
+                        dated) is None
 
 
 def test_a_headline_asked_for_is_a_line_written_as_one():

@@ -872,6 +872,12 @@ def test_a_time_of_day_is_answered_by_a_clock_time_or_not_at_all():
                         dated) is None
 
 
+def test_a_hedge_says_how_a_fact_is_told_not_what_it_is():
+    assert question_terms("Who allegedly supported the soldiers behind the coup?") == [
+        "supported", "soldiers", "behind", "coup"]
+    assert question_terms("What did Russia really send?") == ["russia", "send"]
+
+
 def test_a_headline_asked_for_is_a_line_written_as_one():
     doc = Document(id="d", text=(
         "Minister Says Cooperation With Russia Giving 'Impressive Results'\n\n"

@@ -878,6 +878,13 @@ def test_a_hedge_says_how_a_fact_is_told_not_what_it_is():
     assert question_terms("What did Russia really send?") == ["russia", "send"]
 
 
+def test_who_did_it_may_be_answered_by_a_synonym_of_what_they_did():
+    doc = Document(id="d", text="The country's delegation, led by the defense minister, "
+                                "recently visited the capital.")
+    assert "defense minister" in first_quote("Who headed the Malian delegation?", doc)
+    assert first_quote("Who funded the Malian delegation?", doc) == ""
+
+
 def test_a_headline_asked_for_is_a_line_written_as_one():
     doc = Document(id="d", text=(
         "Minister Says Cooperation With Russia Giving 'Impressive Results'\n\n"

@@ -143,6 +143,15 @@ _REASON = re.compile(
     re.IGNORECASE)
 
 
+# Of the reasons _REASON finds, the ones a text states as such: "this campaign is aimed at
+# blackmailing Mali, in order to stop ..." answers "Why is the campaign being waged?"
+# before "Despite the campaign waged by the West ..., the partnership continues to ...".
+# On the dev seeds sets 0.1 and 0.2 both answered one more right and lost none, xquad_en
+# unchanged; without the looser forms (a bare "to <verb>") _REASON lost 4 and 6.
+_SAYS_WHY = re.compile(r"\b(?:because|due to|owing to|in order to|so that|so as to|aimed at|"
+                       r"aim(?:s|ed)? to|in response to|for fear)\b", re.IGNORECASE)
+SAYS_WHY_LIFT = 0.1
+
 # "What does MINUSMA do?" is answered by what it is for: "It is responsible for the
 # protection of civilians", more than by "MINUSMA ... operates in Mali".
 _FUNCTION = re.compile(
@@ -923,6 +932,8 @@ def sentence_choices(question: str, shape: AnswerShape | None, candidates: Seque
                 rank += TITLED_LIFT
             if names_the_person:
                 rank += ASKED_PERSON_LIFT
+            if found and shape.kind == "reason" and _SAYS_WHY.search(sentence):
+                rank += SAYS_WHY_LIFT
             choices.append(SentenceChoice(p.document_id, p.passage_id, p.start + s, p.start + e,
                                           cover, found, non_answer, passage_rank, rank,
                                           sentence, words))

@@ -885,6 +885,14 @@ def test_who_did_it_may_be_answered_by_a_synonym_of_what_they_did():
     assert first_quote("Who funded the Malian delegation?", doc) == ""
 
 
+def test_why_is_answered_first_by_a_reason_stated_as_one():
+    doc = Document(id="d", text=(
+        "Despite the campaign waged against Mali, the partnership continues to develop. The "
+        "prime minister stressed that the campaign waged against Mali is aimed at blackmail."))
+    assert "blackmail" in first_quote(
+        "Why, according to the prime minister, is the campaign being waged against Mali?", doc)
+
+
 def test_a_headline_asked_for_is_a_line_written_as_one():
     doc = Document(id="d", text=(
         "Minister Says Cooperation With Russia Giving 'Impressive Results'\n\n"

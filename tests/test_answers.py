@@ -893,6 +893,22 @@ def test_why_is_answered_first_by_a_reason_stated_as_one():
         "Why, according to the prime minister, is the campaign being waged against Mali?", doc)
 
 
+def test_a_thing_asked_for_that_the_best_sentence_calls_this_is_named_before_it():
+    text = ("The ambassador invited the minister, within the framework of the celebration of "
+            "the national day of Russian diplomacy. During this occasion, the diplomat "
+            "confirmed his country's support for Mali.")
+    doc = Document(id="d", text=text)
+    cut = text.index("During")
+    # The two sentences stand in two passages of one document.
+    candidates = [cand("d", text[cut:], start=cut), cand("d", text[:cut - 1], row=2)]
+    answer = ask("What occasion was the ambassador marking?", candidates, {"d": doc})
+    assert answer is not None and "national day" in answer.citations[0].quote
+    assert answer.citations[0].quote.endswith("support for Mali.")
+    # "this" alone does not say which thing it is.
+    answer = ask("What support did the diplomat confirm?", candidates, {"d": doc})
+    assert answer is None or "national day" not in answer.citations[0].quote
+
+
 def test_a_headline_asked_for_is_a_line_written_as_one():
     doc = Document(id="d", text=(
         "Minister Says Cooperation With Russia Giving 'Impressive Results'\n\n"

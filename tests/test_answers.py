@@ -909,6 +909,16 @@ def test_a_thing_asked_for_that_the_best_sentence_calls_this_is_named_before_it(
     assert answer is None or "national day" not in answer.citations[0].quote
 
 
+def test_a_datelines_date_is_the_reports_not_the_events():
+    lead = ("MOSCOW, August 21. /TASS/. The Malian government regained control of the country, "
+            "Malian Air Force Chief of Staff Alou Boi Diarra said.")
+    assert expected_answer("When was Diarra appointed chief of staff?").find(lead) == []
+    assert expected_answer("When did TASS publish the interview?").find(lead) == ["August"]
+    assert expected_answer("When was he appointed?").find(
+        "MOSCOW (UrduPoint News / Sputnik - 23rd May, 2022) He was appointed in 2021.") == [
+        "in 2021"]
+
+
 def test_a_headline_asked_for_is_a_line_written_as_one():
     doc = Document(id="d", text=(
         "Minister Says Cooperation With Russia Giving 'Impressive Results'\n\n"

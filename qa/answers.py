@@ -24,8 +24,8 @@ from itertools import repeat
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 
 from qa.models import Answer, Citation, Document
-from qa.names import (CALENDAR, ROLES_READ_FROM, TITLE_STEMS, bare, find_names, find_people,
-                      find_places, is_headline, is_place, places_in, roles_in)
+from qa.names import (CALENDAR, ROLES_READ_FROM, TITLE_STEMS, TITLES, bare, find_names,
+                      find_people, find_places, is_headline, is_place, places_in, roles_in)
 from qa.quotes import Quotations, quotations, speaker_of
 from qa.retrieval import PASSAGES_REMEMBERED, Candidate, shingle_overlap, shingles
 from qa.sentences import sentence_spans
@@ -1191,8 +1191,17 @@ def _said_otherwise(word: str, sentence: str) -> bool:
     return thesaurus is not None and thesaurus.says(word, _plain_words(sentence))
 
 
+# "Who was the French military spokesman who said ...?", "Who was Mali's president when
+# ...?": the holder of an office is named, or the question is not answered; "Who was
+# behind the coup?" may be answered by a description ("a Western state").
+_WHO_HOLDS_THE_OFFICE = re.compile(
+    rf"\bwho\s+(?:is|was|are|were)\s+(?:the\s+|\w+['’]s\s+)(?:\w+\s+){{0,3}}?"
+    rf"(?:{'|'.join(sorted(TITLES))})s?\b", re.IGNORECASE)
+
+
 def withheld_because(shape: AnswerShape | None, choice: SentenceChoice,
-                     relation: str | None = None, rest_covered: float = 0.0) -> str | None:
+                     relation: str | None = None, rest_covered: float = 0.0,
+                     question: str = "") -> str | None:
     """Why the best sentence cannot be the answer whatever its score, or None.
 
     A who / when / how-many question whose best sentence holds no person, date or count
@@ -1211,6 +1220,9 @@ def withheld_because(shape: AnswerShape | None, choice: SentenceChoice,
     # A who-question answered by a description ("stopped by the rest of the army") still
     # states the relation asked about; a sentence with neither a person nor the relation
     # only shares the question's topic ("Who leads Wagner?" against one that names Wagner).
+    if (shape is not None and shape.kind == "person" and not choice.shape_found
+            and _WHO_HOLDS_THE_OFFICE.search(question)):
+        return "no person in the best sentence, for a question that asks who holds an office"
     if (shape is not None and shape.kind == "person" and not choice.shape_found
             and relation is not None and not _matches(relation, choice.words)
             and not _said_otherwise(relation, choice.text)):
@@ -1365,7 +1377,7 @@ def assess(question: str, candidates: Sequence[Candidate], weights: Mapping[str,
     # Only a "which X" question is answered by what it says about X.
     rest_covered = (which_rest_coverage(question, weights, sentences[0].words)
                     if shape is not None and shape.kind == "instance" else 0.0)
-    withheld = (withheld_because(shape, sentences[0], relation, rest_covered)
+    withheld = (withheld_because(shape, sentences[0], relation, rest_covered, question)
                 or not_what_is_asked(question, shape, sentences[0].text))
     if withheld is None and denied and shape is not None and shape.kind in WITHHELD_KINDS:
         withheld = "the text says the answer is not given"

@@ -919,6 +919,21 @@ def test_a_datelines_date_is_the_reports_not_the_events():
         "in 2021"]
 
 
+def test_who_holds_an_office_is_answered_by_a_name_or_not_at_all():
+    doc = Document(id="d", text="The day before, the French military said it had found no "
+                                "evidence of the presence of the Wagner company in Mali.")
+    question = "Who was the French military spokesman who said there was no evidence of Wagner?"
+    assert ask_document(question, doc) is None
+    named = Document(id="n", text="The day before, French military spokesman Pascal Ianni said "
+                                  "it had found no evidence of the presence of Wagner in Mali.")
+    assert "Pascal Ianni" in first_quote(question, named)
+    # Who did something may be answered by a description.
+    assert "Western state" in first_quote(
+        "Who was behind the soldiers who attempted the coup?",
+        Document(id="w", text='A group of soldiers, backed by a "Western state", attempted a '
+                              "coup but were stopped by the rest of the army."))
+
+
 def test_a_headline_asked_for_is_a_line_written_as_one():
     doc = Document(id="d", text=(
         "Minister Says Cooperation With Russia Giving 'Impressive Results'\n\n"

@@ -434,8 +434,8 @@ def expected_answer(question: str) -> AnswerShape | None:
 # date of a dateline is the report's, so it answers "When was it reported?" but not "When
 # was Diarra appointed?" (dev seeds sets: one more unanswerable question refused, none lost).
 _DATED_KINDS = frozenset({"date", "day", "start"})
-_DATELINE = re.compile(r"^[\"“]?[A-Z][A-Z .'-]+(?:,\s+[A-Z][a-z]+\.?\s+\d{1,2}\.?\s*/[^/]{1,20}/\.?"
-                       r"|\s*\([^)]{0,60}\))\s*")
+_DATELINE = re.compile(r"^[\"“]?[A-Z][A-Z .'-]+"
+                       r"(?:,\s+[A-Z][a-z]+\.?\s+\d{1,2}\.?\s*/[^/]{1,20}/\.?|\s*\([^)]{0,60}\))\s*")
 _ABOUT_THE_REPORT = re.compile(r"\b(?:publish|report|article|story|piece|written|wrote|release|"
                                r"post|dated|interview|news|said|say|tell|told)", re.IGNORECASE)
 

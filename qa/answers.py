@@ -24,12 +24,14 @@ from itertools import repeat
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 
 from qa.models import Answer, Citation, Document
-from qa.names import (CALENDAR, ROLES_READ_FROM, TITLE_STEMS, bare, find_names, find_people,
-                      find_places, is_headline, is_place, places_in, roles_in)
+from qa.names import (CALENDAR, ROLES_READ_FROM, TITLE_STEMS, TITLES, bare, find_names,
+                      find_people, find_places, is_headline, is_place, places_in, roles_in)
 from qa.quotes import Quotations, quotations, speaker_of
 from qa.retrieval import PASSAGES_REMEMBERED, Candidate, shingle_overlap, shingles
 from qa.sentences import sentence_spans
-from qa.words import MONTHS, NOT_PLURALS, STOPWORDS, spelled_out, stem, tokens, written_as_names
+from qa.synonyms import installed_thesaurus
+from qa.words import (MONTHS, NOT_PLURALS, STOPWORDS, initials, spelled_out, stem, tokens,
+                      written_as_names)
 
 if TYPE_CHECKING:
     from embeddings.word_vectors import WordVectors
@@ -141,6 +143,15 @@ _REASON = re.compile(
     re.IGNORECASE)
 
 
+# Of the reasons _REASON finds, the ones a text states as such: "this campaign is aimed at
+# blackmailing Mali, in order to stop ..." answers "Why is the campaign being waged?"
+# before "Despite the campaign waged by the West ..., the partnership continues to ...".
+# On the dev seeds sets 0.1 and 0.2 both answered one more right and lost none, xquad_en
+# unchanged; without the looser forms (a bare "to <verb>") _REASON lost 4 and 6.
+_SAYS_WHY = re.compile(r"\b(?:because|due to|owing to|in order to|so that|so as to|aimed at|"
+                       r"aim(?:s|ed)? to|in response to|for fear)\b", re.IGNORECASE)
+SAYS_WHY_LIFT = 0.1
+
 # "What does MINUSMA do?" is answered by what it is for: "It is responsible for the
 # protection of civilians", more than by "MINUSMA ... operates in Mali".
 _FUNCTION = re.compile(
@@ -196,7 +207,7 @@ def _locations(sentence: str, places: frozenset[str] = frozenset()) -> list[str]
 
 @dataclass(frozen=True)
 class AnswerShape:
-    # "date", "day", "number", "duration", "start", "acronym", "size", "person",
+    # "date", "day", "time", "number", "duration", "start", "acronym", "size", "person",
     # "named_person" ("which official"), "identity" ("who is Igor Gromyko?"), "function"
     # ("what does MINUSMA do?"), "reason", "place", "location" ("where"), "name",
     # "instance" ("which X"), "addressee" ("which news agency did X talk to?"), "alias"
@@ -216,10 +227,13 @@ def _finder(pattern: re.Pattern) -> Callable[..., list[str]]:
 
 
 _dates = _finder(_DATE)
+_TIME_OF_DAY = re.compile(r"(?<![\d:])(?:[01]?\d|2[0-3]):[0-5]\d(?![\d:])"
+                          r"|\b\d{1,2}(?:[.:]\d\d)?\s*[ap]\.?m\b\.?", re.IGNORECASE)
 
 SHAPES = {"date": AnswerShape("date", _dates), "day": AnswerShape("day", _finder(_DAY)),
           "number": AnswerShape("number", _counts_or(_AMOUNT_IN_WORDS)),
           "size": AnswerShape("size", _counts_or(_MAGNITUDE)),
+          "time": AnswerShape("time", _finder(_TIME_OF_DAY)),
           "duration": AnswerShape("duration", _durations),
           "start": AnswerShape("start", lambda sentence, places=frozenset(): (
               _dates(sentence) + _durations(sentence))),
@@ -245,7 +259,12 @@ _WH = re.compile(
     r"(?P<day>\b(?:what|which) (?:exact |precise |specific |calendar )?(?:dates?|days?)\b"
     r"(?![^?]*\b(?:celebrat|commemorat|observ)(?:e|ing)\b|[^?]*\b(?:mark|honou?r)(?:ing)?\b))"
     # "year the russian diplomacy day was created": a date asked for without a question word.
-    r"|(?P<date>\bwhen\b|\b(?:what|which) (?:year|month)\b|^\s*(?:the\s+)?(?:year|month|date)\b)"
+    # "army-2024 show dates", "MINUSMA resolution date": typed without a question word.
+    r"|(?P<date>\bwhen\b|\b(?:what|which) (?:year|month)\b|^\s*(?:the\s+)?(?:year|month|date)\b"
+    r"|\bdates?\W*$)"
+    # "At what time was the article published?" asks for a time of day, as a page gives it
+    # ("2022-05-23T10:43+0000"); "at that time", "what time period" do not.
+    r"|(?P<time>\b(?:what|which) (?:exact )?(?:time|hour)\b(?! (?:period|span|frame|of year)\b))"
     r"|(?P<size>\bhow (?:big|large)\b)"
     r"|(?P<duration>\bhow long\b|\bwhat (?:\w+ )?(?:period|stretch|span|length) of time\b)"
     # "Since when ...?" asks for a start: a date ("in 2013"), or a start said otherwise
@@ -259,7 +278,9 @@ _WH = re.compile(
     r"|(?P<number>\bhow (?:many|much|old|far)\b(?! of\b)"
     # "What was the monetary value of the agreement?" asks for an amount, as "how much" does.
     r"|\bwhat (?:(?:is|was|are|were) )?(?:the )?(?:\w+ )?(?:number|percentage|share|value|"
-    r"cost|price|amount|sum)\b)"
+    r"cost|price|amount|sum)\b"
+    # "number of russian instructors in mali", "price mali paid for the aircraft".
+    r"|^\s*(?:the\s+)?(?:(?:total|exact)\s+)?(?:(?:number|amount|value|sum) of|price|cost)\b)"
     r"|(?P<person>\bwho(?:m|se)?\b)"
     # "Which Russian president ...?" asks who by name: "the Russian President" restates
     # the question instead of answering it.
@@ -404,7 +425,27 @@ def expected_answer(question: str) -> AnswerShape | None:
     m = asked_kind(question)
     if m is None or m.lastgroup == "other":
         return None
+    if m.lastgroup in _DATED_KINDS and not _ABOUT_THE_REPORT.search(question):
+        return AnswerShape(m.lastgroup, _past_the_dateline(SHAPES[m.lastgroup].find))
     return SHAPES[m.lastgroup]
+
+
+# "MOSCOW, August 21. /TASS/.", "MOSCOW (UrduPoint News / Sputnik - 23rd May, 2022)": the
+# date of a dateline is the report's, so it answers "When was it reported?" but not "When
+# was Diarra appointed?" (dev seeds sets: one more unanswerable question refused, none lost).
+_DATED_KINDS = frozenset({"date", "day", "start"})
+_DATELINE = re.compile(r"^[\"“]?[A-Z][A-Z .'-]+"
+                       r"(?:,\s+[A-Z][a-z]+\.?\s+\d{1,2}\.?\s*/[^/]{1,20}/\.?|\s*\([^)]{0,60}\))\s*")
+_ABOUT_THE_REPORT = re.compile(r"\b(?:publish|report|article|story|piece|written|wrote|release|"
+                               r"post|dated|interview|news|said|say|tell|told)", re.IGNORECASE)
+
+
+def _past_the_dateline(find: Callable[..., list[str]]) -> Callable[..., list[str]]:
+    """``find`` on what a sentence says past its dateline, if it opens with one."""
+    def found(sentence: str, places: frozenset[str] = frozenset()) -> list[str]:
+        m = _DATELINE.match(sentence)
+        return find(sentence[m.end():] if m else sentence, places)
+    return found
 
 
 _NON_ANSWER = re.compile(
@@ -422,12 +463,15 @@ _NON_ANSWER = re.compile(
 # answers with other words ("a loyal partner", "(FAMa)"), so they only dilute what the
 # answer must cover. "Before", "after" and "while" set the scene ("*Before* going on the
 # offensive, where did the troops stay?"), which the answer need not repeat, and a text
-# that rarely uses them weighed them as names (dev seeds sets +2, xquad_en ±0).
+# that rarely uses them weighed them as names (dev seeds sets +2, xquad_en ±0). A hedge
+# ("Who *allegedly* backed the plotters?") says how the fact is told, not what it is
+# (dev seeds sets +1, xquad_en +1).
 QUESTION_FRAME = frozenset("""according besides apart named called describe described
 characterize characterise refer refers stand stands mean means say said says speak spoke tell
 told talk talks talked talking think thinks believe believes mention mentioned view words so
 far up now own mainly also other others else per kind type sort way whether meant supposed
-intended achieve accomplish want wants wanted before after while""".split())
+intended achieve accomplish want wants wanted before after while allegedly supposedly reportedly
+apparently actually really exactly""".split())
 
 
 # Words that, with a question of a kind, only restate the kind: "How long did the
@@ -689,7 +733,8 @@ def _sentences_and_words(text: str
                          ) -> tuple[tuple[int, int, frozenset[str], frozenset[str]], ...]:
     """Each sentence's span in ``text``, its stemmed words and its plain words: lower-cased,
     unstemmed, letters only, no stopwords (what a paraphrase of a question word can be)."""
-    return tuple((s, e, frozenset(_stems(text[s:e])), _plain_words(text[s:e]))
+    return tuple((s, e, frozenset(_stems(text[s:e]) | initials(text[s:e])),
+                  _plain_words(text[s:e]))
                  for s, e in sentence_spans(text))
 
 
@@ -699,7 +744,7 @@ def _plain_words(sentence: str) -> frozenset[str]:
 
 @lru_cache(maxsize=PASSAGES_REMEMBERED)
 def _passage_words(text: str) -> frozenset[str]:
-    return frozenset(_stems(text))
+    return frozenset(_stems(text) | initials(text))
 
 
 # -- choosing sentences --------------------------------------------------------------
@@ -907,6 +952,8 @@ def sentence_choices(question: str, shape: AnswerShape | None, candidates: Seque
                 rank += TITLED_LIFT
             if names_the_person:
                 rank += ASKED_PERSON_LIFT
+            if found and shape.kind == "reason" and _SAYS_WHY.search(sentence):
+                rank += SAYS_WHY_LIFT
             choices.append(SentenceChoice(p.document_id, p.passage_id, p.start + s, p.start + e,
                                           cover, found, non_answer, passage_rank, rank,
                                           sentence, words))
@@ -941,20 +988,74 @@ def with_what_follows(choice: SentenceChoice, choices: Sequence[SentenceChoice])
                    shape_found=choice.shape_found or after.shape_found)
 
 
-def with_the_neighbour_that_answers(choice: SentenceChoice, choices: Sequence[SentenceChoice]
-                                   ) -> SentenceChoice | None:
+# The kinds whose answer may stand in the sentence next to the one that matches the
+# question best: where it happened ("For some time we remained ... in the camps" before
+# "Now that the army is on the offensive, our troops ..."), and what a speaker called
+# what he has just described ('"... Russian servicemen are fighting side by side with
+# ... our soldiers. We will never forget this. This is an invaluable contribution ..."'),
+# and the time a page gives beside the line that names it ("23.05.2022, Sputnik
+# International" / "2022-05-23T10:43+0000"). For every withheld kind it let 14 near
+# misses of the dev sets through.
+NEIGHBOUR_ANSWERS = frozenset({"location", "description", "time"})
+
+
+# A sentence that says what the one before it described is: "This is an invaluable
+# contribution ...", also when it is read with a sentence between ("We will never forget
+# this. This is ...").
+_SAYS_WHAT_THAT_IS = re.compile(
+    rf"(?:^|(?<=[.!?] ))[\"“]?(?:This|That|It)\s+{_COPULA}\s+{_DETERMINER}\s")
+
+
+def _answers_as_neighbour(kind: str, choice: SentenceChoice, neighbour: SentenceChoice) -> bool:
+    if kind == "description":
+        return _follows(choice, neighbour) and bool(_SAYS_WHAT_THAT_IS.search(neighbour.text))
+    return neighbour.shape_found
+
+
+def with_the_neighbour_that_answers(choice: SentenceChoice, choices: Sequence[SentenceChoice],
+                                   kind: str) -> SentenceChoice | None:
     """``choice`` read with the sentence just before or after it in its passage that holds
-    an answer of the kind asked, or None if neither does.
+    an answer of the ``kind`` asked, or None if neither does.
 
     "Where did the troops stay before the army went on the offensive?" is best matched by
     "Now that the Malian army is on the offensive, our troops have become more mobile
     ...", and answered by the sentence before it: "For some time we remained on the
     ground, in the camps, ..."."""
-    near = [c for c in choices if c.shape_found and not c.non_answer
+    near = [c for c in choices if not c.non_answer and _answers_as_neighbour(kind, choice, c)
             and (_follows(choice, c) or _follows(c, choice))]
     if not near:
         return None
     return replace(_read_with(choice, max(near, key=lambda c: c.coverage)), shape_found=True)
+
+
+# "What occasion was marked?", "What was the occasion ...?": the kind of thing asked for.
+_ASKED_NOUN = re.compile(r"\b(?:what|which)\s+(?:(?:is|was|were|are)\s+(?:the|its|their)\s+)?"
+                         r"(?!(?:is|was|were|are|did|does|do)\b)(\w+)", re.IGNORECASE)
+
+
+def with_what_this_refers_to(question: str, choice: SentenceChoice,
+                             choices: Sequence[SentenceChoice]) -> SentenceChoice | None:
+    """``choice`` read with the sentence before it in its document, also across the edge of
+    its passage, when it names the thing asked for only as "this <thing>"; or None.
+
+    "What occasion was the ambassador marking?" is best matched by "During this occasion,
+    the Russian diplomat confirmed ...", and answered by the sentence before it: "...
+    within the framework of the celebration of the national day of Russian diplomacy".
+    On the dev seeds sets +3 right (none lost), xquad_en +1; reading every "During this
+    occasion" with the sentence before it had answered one more unanswerable question."""
+    m = _ASKED_NOUN.search(question)
+    if m is None or m.group(1).lower() in STOPWORDS:
+        return None
+    thing = re.escape(stem(m.group(1).lower()))
+    if not re.search(rf"\b(?:this|that|these|those|the same)\s+{thing}\w*\b", choice.text,
+                     re.IGNORECASE):
+        return None
+    before = [c for c in choices if c.document_id == choice.document_id
+              and 0 <= choice.start - c.end <= 3]
+    if not before:
+        return None
+    return replace(_read_with(choice, max(before, key=lambda c: c.coverage)),
+                   shape_found=choice.shape_found)
 
 
 def pick_sentences(choices: Sequence[SentenceChoice], weights: Mapping[str, float]
@@ -1040,7 +1141,7 @@ def confidence_of(features: Mapping[str, float], coefficients: Mapping[str, floa
 # instructors"), so a missing person name is left to the confidence; dates, counts and
 # the names "which ..." asks for are crisp enough to withhold on (bench/calibrate.py:
 # withholding on "person" too caught no more unanswerable questions and refused more).
-WITHHELD_KINDS = frozenset({"date", "day", "number", "duration", "start", "size", "name",
+WITHHELD_KINDS = frozenset({"date", "day", "time", "number", "duration", "start", "size", "name",
                             "named_person", "place", "location", "acronym", "reason",
                             "headline"})
 
@@ -1082,8 +1183,25 @@ def asked_relation(question: str) -> str | None:
     return None if word is None or word in _AUXILIARIES or word in STOPWORDS else word
 
 
+def _said_otherwise(word: str, sentence: str) -> bool:
+    """Whether ``sentence`` holds a synonym of the verb ``word`` ("led" for "headed"): on
+    the dev seeds sets, who-questions withheld for the relation alone went 820 of 900
+    right against 815, xquad_en +1, no unanswerable question answered."""
+    thesaurus = installed_thesaurus()
+    return thesaurus is not None and thesaurus.says(word, _plain_words(sentence))
+
+
+# "Who was the French military spokesman who said ...?", "Who was Mali's president when
+# ...?": the holder of an office is named, or the question is not answered; "Who was
+# behind the coup?" may be answered by a description ("a Western state").
+_WHO_HOLDS_THE_OFFICE = re.compile(
+    rf"\bwho\s+(?:is|was|are|were)\s+(?:the\s+|\w+['’]s\s+)(?:\w+\s+){{0,3}}?"
+    rf"(?:{'|'.join(sorted(TITLES))})s?\b", re.IGNORECASE)
+
+
 def withheld_because(shape: AnswerShape | None, choice: SentenceChoice,
-                     relation: str | None = None, rest_covered: float = 0.0) -> str | None:
+                     relation: str | None = None, rest_covered: float = 0.0,
+                     question: str = "") -> str | None:
     """Why the best sentence cannot be the answer whatever its score, or None.
 
     A who / when / how-many question whose best sentence holds no person, date or count
@@ -1103,7 +1221,11 @@ def withheld_because(shape: AnswerShape | None, choice: SentenceChoice,
     # states the relation asked about; a sentence with neither a person nor the relation
     # only shares the question's topic ("Who leads Wagner?" against one that names Wagner).
     if (shape is not None and shape.kind == "person" and not choice.shape_found
-            and relation is not None and not _matches(relation, choice.words)):
+            and _WHO_HOLDS_THE_OFFICE.search(question)):
+        return "no person in the best sentence, for a question that asks who holds an office"
+    if (shape is not None and shape.kind == "person" and not choice.shape_found
+            and relation is not None and not _matches(relation, choice.words)
+            and not _said_otherwise(relation, choice.text)):
         return "neither a person nor what the question asks about in the best sentence"
     return None
 
@@ -1240,11 +1362,14 @@ def assess(question: str, candidates: Sequence[Candidate], weights: Mapping[str,
     if denied and (shape is None or shape.kind == "reason"):
         sentences = [with_what_follows(denial, choices)]
         denied = False
-    if (shape is not None and shape.kind == "location" and not sentences[0].shape_found
+    if (shape is not None and shape.kind in NEIGHBOUR_ANSWERS and not sentences[0].shape_found
             and not sentences[0].non_answer):
-        rescued = with_the_neighbour_that_answers(sentences[0], choices)
+        rescued = with_the_neighbour_that_answers(sentences[0], choices, shape.kind)
         if rescued is not None:
             sentences = [rescued]
+    referred = with_what_this_refers_to(question, sentences[0], choices)
+    if referred is not None:
+        sentences = [referred]
     relation = asked_relation(question)
     # Only a who-question has a doer to name.
     doer = relation if shape is not None and shape.kind == "person" else None
@@ -1252,7 +1377,7 @@ def assess(question: str, candidates: Sequence[Candidate], weights: Mapping[str,
     # Only a "which X" question is answered by what it says about X.
     rest_covered = (which_rest_coverage(question, weights, sentences[0].words)
                     if shape is not None and shape.kind == "instance" else 0.0)
-    withheld = (withheld_because(shape, sentences[0], relation, rest_covered)
+    withheld = (withheld_because(shape, sentences[0], relation, rest_covered, question)
                 or not_what_is_asked(question, shape, sentences[0].text))
     if withheld is None and denied and shape is not None and shape.kind in WITHHELD_KINDS:
         withheld = "the text says the answer is not given"

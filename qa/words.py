@@ -162,3 +162,21 @@ def written_as_names(text: str) -> set[str]:
                 word[0].isupper() and not _SENTENCE_START.search(text, 0, m.start())):
             found.add(word.lower())
     return found
+
+
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+\b")
+_LONGEST_INITIALS = 4
+
+
+def initials(text: str) -> set[str]:
+    """The initials of each run of capitalised words in ``text`` and of its parts, lower-cased:
+    what "UN" or "EU" abbreviates ("the United Nations Multidimensional ... mission" holds
+    "un", "unm", "nm"). A stopword ("The", "Of") is no part of a name's initials."""
+    found = set()
+    for m in _CAPITALISED_RUN.finditer(text):
+        run = [w for w in m.group(0).split()]
+        for part in " ".join(w if w.lower() not in STOPWORDS else "|" for w in run).split("|"):
+            letters = "".join(w[0] for w in part.split()).lower()
+            for size in range(2, min(_LONGEST_INITIALS, len(letters)) + 1):
+                found.update(letters[i:i + size] for i in range(len(letters) - size + 1))
+    return found

@@ -6,7 +6,7 @@ from qa.answers import (ABSENT_WORD_SHARE, PARAPHRASE_AT, asked_identity, PARAPH
                         CONTEXT_SHARE, asking_start, assess, optional_words)
 from embeddings.word_vectors import WordVectors
 from qa.models import Document
-from qa.words import american, stem
+from qa.words import american, initials, stem
 from qa.retrieval import DENSE_WEIGHT, Candidate, fuse, group_near_duplicates, shingles
 from qa.store import StoredPassage
 
@@ -47,9 +47,17 @@ def first_quote(question, doc, **options):
     ("On which calendar day is it celebrated?", "day"),
     ("On what dates was the arms show held?", "day"),
     ("year the russian diplomacy day was created", "date"),
+    ("army-2024 show dates", "date"),
+    ("At what time was the Sputnik article published?", "time"),
+    ("What time period does the war cover?", None),
+    ("MINUSMA Security Council resolution date", "date"),
+    ("number of russian instructors in mali", "number"),
+    ("price mali paid for russian aircraft", "number"),
     ("over roughly what stretch of time did that happen?", "duration"),
     ("what does minusma do", "function"),
     ("What did Russia do?", None),
+    ("What happened on those dates?", None),
+    ("a price war in the region", None),
     ("who is russia's envoy in mali", "person"),
     ("How many troops were sent?", "number"),
     ("For how long did the Huguenots keep French names?", "duration"),
@@ -820,6 +828,110 @@ def test_how_someone_describes_a_thing_is_what_they_say_it_is():
         assert "loyal and reliable" in first_quote(question, doc)
     assert expected_answer("How does he describe Russia?").find(
         "This is an invaluable contribution of Russia.") == ["an invaluable contribution of Russia"]
+
+
+def test_what_someone_called_what_they_described_is_in_the_sentence_that_follows():
+    doc = Document(id="d", text=(
+        '"Moreover, Russian servicemen are fighting side by side with the Armed Forces of '
+        "Mali and even dying alongside our soldiers. We will never forget this. This is an "
+        'invaluable contribution of the Russian Federation," the officer said.'))
+    quote = first_quote("What did the officer call the role of Russian soldiers who fight and "
+                        "die beside Malian troops?", doc)
+    assert "fighting side by side" in quote and "invaluable contribution" in quote
+    # What follows is read only when it says what that is.
+    plain = Document(id="p", text=(
+        "Russian servicemen are fighting side by side with the Armed Forces of Mali. Our "
+        "troops have become more mobile."))
+    assert "more mobile" not in first_quote(
+        "What did the officer call the role of Russian soldiers who fight beside Malian "
+        "troops?", plain)
+
+
+def test_letters_a_question_writes_stand_for_the_name_they_abbreviate():
+    assert initials("The United Nations Multidimensional mission, by the Security Council") >= {
+        "un", "unm", "sc"}
+    # A sentence's first word and the stopwords inside a run are no part of a name.
+    assert not initials("In December the Council of Europe met") & {"id", "ce", "coe"}
+    doc = Document(id="d", text=(
+        "In December 2012, the Security Council authorized the deployment of troops from the "
+        "African mission in Mali. The United Nations stabilization mission in Mali was "
+        "established by a resolution of April 25, 2013."))
+    assert "April 25, 2013" in first_quote("When was the UN mission in Mali set up?", doc)
+
+
+def test_a_time_of_day_is_answered_by_a_clock_time_or_not_at_all():
+    page = Document(id="d", text=(
+        "MOSCOW (Sputnik) - Mali has been able to establish aerial combat capacity.\n\n"
+        "23.05.2022, Sputnik International\n\n2022-05-23T10:43+0000\n\nafrica\n"))
+    assert "10:43" in ask_document("At what time was the Sputnik International article "
+                                   "published?", page).text
+    assert expected_answer("what time was it").find("at 9 a.m. and at 14:05") == ["9 a.m.", "14:05"]
+    dated = Document(id="e", text="MOSCOW (Sputnik) - Mali has been able to establish aerial "
+                                  "combat capacity.\n\n23.05.2022, Sputnik International\n")
+    assert ask_document("At what time was the Sputnik International article published?",
+                        dated) is None
+
+
+def test_a_hedge_says_how_a_fact_is_told_not_what_it_is():
+    assert question_terms("Who allegedly supported the soldiers behind the coup?") == [
+        "supported", "soldiers", "behind", "coup"]
+    assert question_terms("What did Russia really send?") == ["russia", "send"]
+
+
+def test_who_did_it_may_be_answered_by_a_synonym_of_what_they_did():
+    doc = Document(id="d", text="The country's delegation, led by the defense minister, "
+                                "recently visited the capital.")
+    assert "defense minister" in first_quote("Who headed the Malian delegation?", doc)
+    assert first_quote("Who funded the Malian delegation?", doc) == ""
+
+
+def test_why_is_answered_first_by_a_reason_stated_as_one():
+    doc = Document(id="d", text=(
+        "Despite the campaign waged against Mali, the partnership continues to develop. The "
+        "prime minister stressed that the campaign waged against Mali is aimed at blackmail."))
+    assert "blackmail" in first_quote(
+        "Why, according to the prime minister, is the campaign being waged against Mali?", doc)
+
+
+def test_a_thing_asked_for_that_the_best_sentence_calls_this_is_named_before_it():
+    text = ("The ambassador invited the minister, within the framework of the celebration of "
+            "the national day of Russian diplomacy. During this occasion, the diplomat "
+            "confirmed his country's support for Mali.")
+    doc = Document(id="d", text=text)
+    cut = text.index("During")
+    # The two sentences stand in two passages of one document.
+    candidates = [cand("d", text[cut:], start=cut), cand("d", text[:cut - 1], row=2)]
+    answer = ask("What occasion was the ambassador marking?", candidates, {"d": doc})
+    assert answer is not None and "national day" in answer.citations[0].quote
+    assert answer.citations[0].quote.endswith("support for Mali.")
+    # "this" alone does not say which thing it is.
+    answer = ask("What support did the diplomat confirm?", candidates, {"d": doc})
+    assert answer is None or "national day" not in answer.citations[0].quote
+
+
+def test_a_datelines_date_is_the_reports_not_the_events():
+    lead = ("MOSCOW, August 21. /TASS/. The Malian government regained control of the country, "
+            "Malian Air Force Chief of Staff Alou Boi Diarra said.")
+    assert expected_answer("When was Diarra appointed chief of staff?").find(lead) == []
+    assert expected_answer("When did TASS publish the interview?").find(lead) == ["August"]
+    assert expected_answer("When was he appointed?").find(
+        "MOSCOW (UrduPoint News / Sputnik - 23rd May, 2022) He was appointed in 2021.") == [
+        "in 2021"]
+
+
+def test_who_holds_an_office_is_answered_by_a_name_or_not_at_all():
+    doc = Document(id="d", text="The day before, the French military said it had found no "
+                                "evidence of the presence of the Wagner company in Mali.")
+    question = "Who was the French military spokesman who said there was no evidence of Wagner?"
+    assert ask_document(question, doc) is None
+    named = Document(id="n", text="The day before, French military spokesman Pascal Ianni said "
+                                  "it had found no evidence of the presence of Wagner in Mali.")
+    assert "Pascal Ianni" in first_quote(question, named)
+    # Who did something may be answered by a description.
+    assert "Western state" in first_quote(
+        "Who was behind the soldiers who attempted the coup?",
+        Document(id="w", text='A group of soldiers, backed by a "Western state", attempted a '
+                              "coup but were stopped by the rest of the army."))
 
 
 def test_a_headline_asked_for_is_a_line_written_as_one():

@@ -967,9 +967,10 @@ def _follows(first: SentenceChoice, second: SentenceChoice) -> bool:
 
 
 def _read_with(choice: SentenceChoice, other: SentenceChoice) -> SentenceChoice:
-    """``choice`` read, and quoted, together with the sentence next to it, in text order."""
+    """``choice`` read, and quoted, together with the sentence next to it, in text order;
+    cited from the passage the first of them stands in."""
     first, second = (choice, other) if choice.start < other.start else (other, choice)
-    return replace(choice, start=first.start, end=second.end,
+    return replace(choice, passage_id=first.passage_id, start=first.start, end=second.end,
                    text=f"{first.text} {second.text}", words=choice.words | other.words)
 
 

@@ -904,6 +904,7 @@ def test_a_thing_asked_for_that_the_best_sentence_calls_this_is_named_before_it(
     answer = ask("What occasion was the ambassador marking?", candidates, {"d": doc})
     assert answer is not None and "national day" in answer.citations[0].quote
     assert answer.citations[0].quote.endswith("support for Mali.")
+    assert answer.citations[0].passage_id == "p2"  # where the quote begins
     # "this" alone does not say which thing it is.
     answer = ask("What support did the diplomat confirm?", candidates, {"d": doc})
     assert answer is None or "national day" not in answer.citations[0].quote

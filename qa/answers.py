@@ -256,7 +256,10 @@ SHAPES = {"date": AnswerShape("date", _dates), "day": AnswerShape("day", _finder
 _WH = re.compile(
     # ... but "What day were they celebrating?" asks which holiday, by its name ("On what
     # day is it celebrated?" asks when).
-    r"(?P<day>\b(?:what|which) (?:exact |precise |specific |calendar )?(?:dates?|days?)\b"
+    # "On what calendar date does Russia celebrate it?" asks when, by its day.
+    r"(?P<day>\b(?:what|which) (?:exact |precise |specific |calendar )?dates?\b"
+    r"|\bon (?:what|which) (?:exact |precise |specific |calendar )?days?\b"
+    r"|\b(?:what|which) (?:exact |precise |specific |calendar )?days?\b"
     r"(?![^?]*\b(?:celebrat|commemorat|observ)(?:e|ing)\b|[^?]*\b(?:mark|honou?r)(?:ing)?\b))"
     # "year the russian diplomacy day was created": a date asked for without a question word.
     # "army-2024 show dates", "MINUSMA resolution date": typed without a question word.

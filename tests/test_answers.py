@@ -45,6 +45,7 @@ def first_quote(question, doc, **options):
     ("When was MINUSMA established?", "date"),
     ("On what exact day did they meet?", "day"),
     ("On which calendar day is it celebrated?", "day"),
+    ("On what calendar date does Russia celebrate its national day of diplomacy?", "day"),
     ("On what dates was the arms show held?", "day"),
     ("year the russian diplomacy day was created", "date"),
     ("army-2024 show dates", "date"),

@@ -361,6 +361,8 @@ def test_the_person_whose_title_the_question_uses_is_the_one_asked_for():
         "The Kremlin has previously stated that there are no Russian troops in Mali. "
         "Asked about it, presidential spokesman Dmitry Peskov replied that Moscow has contacts."))
     assert "Dmitry Peskov" in first_quote("kremlin spokesman name", doc)
+    # Typed without a question word, question mark or not, a title asks for its holder.
+    assert "Dmitry Peskov" in first_quote("Kremlin spokesman?", doc)
 
 
 def test_words_that_only_restate_the_kind_asked_are_not_what_the_answer_must_cover():

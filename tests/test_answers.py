@@ -938,6 +938,15 @@ def test_who_holds_an_office_is_answered_by_a_name_or_not_at_all():
                               "coup but were stopped by the rest of the army."))
 
 
+def test_a_denial_that_only_names_the_person_asked_for_withholds_nothing():
+    doc = Document(id="d", text=(
+        "The government regained the north, Malian Air Force Chief of Staff Alou Boi Diarra "
+        "said.\n\nDiarra did not specify how many Russian troops are stationed in Mali."))
+    assert "Alou Boi Diarra" in first_quote("mali air force chief of staff name", doc)
+    assert ask_document("how many russian troops are in mali according to the air force chief",
+                        doc) is None
+
+
 def test_a_headline_asked_for_is_a_line_written_as_one():
     doc = Document(id="d", text=(
         "Minister Says Cooperation With Russia Giving 'Impressive Results'\n\n"

@@ -264,7 +264,7 @@ _WH = re.compile(
     # "year the russian diplomacy day was created": a date asked for without a question word.
     # "army-2024 show dates", "MINUSMA resolution date": typed without a question word.
     r"|(?P<date>\bwhen\b|\b(?:what|which) (?:year|month)\b|^\s*(?:the\s+)?(?:year|month|date)\b"
-    r"|\bdates?\W*$)"
+    r"|\b(?:dates?|year|month(?: and year)?)\W*$)"
     # "At what time was the article published?" asks for a time of day, as a page gives it
     # ("2022-05-23T10:43+0000"); "at that time", "what time period" do not.
     r"|(?P<time>\b(?:what|which) (?:exact )?(?:time|hour)\b(?! (?:period|span|frame|of year)\b))"
@@ -626,7 +626,10 @@ def context_words(question: str) -> set[str]:
     its context."""
     start = asking_start(question)
     asking = set(tokens(question[start:]))
-    if len(asking - STOPWORDS) < CONTEXT_NEEDS_OWN_WORDS:
+    # "...: month and year?" says only what kind of answer it wants.
+    wh = asked_kind(question)
+    kind = set(tokens(wh.group(0))) if wh is not None and wh.start() >= start else set()
+    if len(asking - STOPWORDS - kind) < CONTEXT_NEEDS_OWN_WORDS:
         return set()
     return set(tokens(question[:start])) - asking
 

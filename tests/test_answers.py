@@ -258,6 +258,11 @@ def test_words_only_the_context_uses_weigh_less():
     # a word the question proper also uses keeps its weight
     w2 = weights("The army sat in its camps. What did the army change in its camps?")
     assert w2["camps"] == w2["army"] == w2["change"]
+    # A question proper that only names the kind of answer asks about its context.
+    w3 = weights("AFISMA deployment authorized by the Security Council: month and year?")
+    assert w3["afisma"] == pytest.approx(weights("When was AFISMA deployed?")["afisma"])
+    assert expected_answer(
+        "AFISMA deployment authorized by the Security Council: month and year?").kind == "date"
 
 
 def test_a_question_about_its_context_keeps_the_context_weight():

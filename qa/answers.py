@@ -256,12 +256,15 @@ SHAPES = {"date": AnswerShape("date", _dates), "day": AnswerShape("day", _finder
 _WH = re.compile(
     # ... but "What day were they celebrating?" asks which holiday, by its name ("On what
     # day is it celebrated?" asks when).
-    r"(?P<day>\b(?:what|which) (?:exact |precise |specific |calendar )?(?:dates?|days?)\b"
+    # "On what calendar date does Russia celebrate it?" asks when, by its day.
+    r"(?P<day>\b(?:what|which) (?:exact |precise |specific |calendar )?dates?\b"
+    r"|\bon (?:what|which) (?:exact |precise |specific |calendar )?days?\b"
+    r"|\b(?:what|which) (?:exact |precise |specific |calendar )?days?\b"
     r"(?![^?]*\b(?:celebrat|commemorat|observ)(?:e|ing)\b|[^?]*\b(?:mark|honou?r)(?:ing)?\b))"
     # "year the russian diplomacy day was created": a date asked for without a question word.
     # "army-2024 show dates", "MINUSMA resolution date": typed without a question word.
     r"|(?P<date>\bwhen\b|\b(?:what|which) (?:year|month)\b|^\s*(?:the\s+)?(?:year|month|date)\b"
-    r"|\bdates?\W*$)"
+    r"|\b(?:dates?|year|month(?: and year)?)\W*$)"
     # "At what time was the article published?" asks for a time of day, as a page gives it
     # ("2022-05-23T10:43+0000"); "at that time", "what time period" do not.
     r"|(?P<time>\b(?:what|which) (?:exact )?(?:time|hour)\b(?! (?:period|span|frame|of year)\b))"
@@ -623,7 +626,10 @@ def context_words(question: str) -> set[str]:
     its context."""
     start = asking_start(question)
     asking = set(tokens(question[start:]))
-    if len(asking - STOPWORDS) < CONTEXT_NEEDS_OWN_WORDS:
+    # "...: month and year?" says only what kind of answer it wants.
+    wh = asked_kind(question)
+    kind = set(tokens(wh.group(0))) if wh is not None and wh.start() >= start else set()
+    if len(asking - STOPWORDS - kind) < CONTEXT_NEEDS_OWN_WORDS:
         return set()
     return set(tokens(question[:start])) - asking
 
@@ -852,7 +858,7 @@ def _titled_as_asked(sentence: str, weights: Mapping[str, float]) -> bool:
 # Ambassador of the Russian Federation in Mali"), and a sentence that names them answers
 # it, however many of the question's words another sentence holds ("Following
 # negotiations with Diop in Moscow ..., Russian Foreign Minister Sergey Lavrov said").
-_ANY_WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b|\?", re.IGNORECASE)
+_ANY_WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.IGNORECASE)
 # The person's titles must say at least this share of the question; a sentence that names
 # them is lifted this much in the rank (dev seeds sets, with P and Q: 560 -> 565 of 630
 # answered right at 0.5, as at 0.75 and 1.0; 0.25 gave 564).
@@ -910,7 +916,8 @@ def sentence_choices(question: str, shape: AnswerShape | None, candidates: Seque
     sought = candidates if identity else candidates[:SENTENCE_PASSAGES]
     places = places_in([c.passage.text for c in sought]) if shape is not None else frozenset()
     speaking = speaker_words(question)
-    # "russian envoy to mali", typed without a question word, asks for the person too.
+    # "russian envoy to mali", "Kremlin spokesman?", typed without a question word, ask
+    # for the person too (with the question mark: dev seeds sets +2, none lost).
     by_office = ((shape is not None and shape.kind in _PERSON_KINDS)
                  or (shape is None and not _ANY_WH.search(question)))
     person = (asked_person({t: w for t, w in weights.items() if t not in speaking}, roles,
@@ -1380,7 +1387,12 @@ def assess(question: str, candidates: Sequence[Candidate], weights: Mapping[str,
                     if shape is not None and shape.kind == "instance" else 0.0)
     withheld = (withheld_because(shape, sentences[0], relation, rest_covered, question)
                 or not_what_is_asked(question, shape, sentences[0].text))
-    if withheld is None and denied and shape is not None and shape.kind in WITHHELD_KINDS:
+    # Withheld only when the denial says more of the question than the answer: a tie is
+    # often the person's name alone ("Diarra did not specify how many ..." against
+    # "Malian Air Force Chief of Staff Alou Boi Diarra" for "air force chief of staff
+    # name"; dev seeds sets +1, none lost).
+    if (withheld is None and denied and shape is not None and shape.kind in WITHHELD_KINDS
+            and denial.coverage > sentences[0].coverage):
         withheld = "the text says the answer is not given"
     return Assessment(sentences, features, confidence_of(features), withheld)
 

@@ -45,6 +45,7 @@ def first_quote(question, doc, **options):
     ("When was MINUSMA established?", "date"),
     ("On what exact day did they meet?", "day"),
     ("On which calendar day is it celebrated?", "day"),
+    ("On what calendar date does Russia celebrate its national day of diplomacy?", "day"),
     ("On what dates was the arms show held?", "day"),
     ("year the russian diplomacy day was created", "date"),
     ("army-2024 show dates", "date"),
@@ -257,6 +258,11 @@ def test_words_only_the_context_uses_weigh_less():
     # a word the question proper also uses keeps its weight
     w2 = weights("The army sat in its camps. What did the army change in its camps?")
     assert w2["camps"] == w2["army"] == w2["change"]
+    # A question proper that only names the kind of answer asks about its context.
+    w3 = weights("AFISMA deployment authorized by the Security Council: month and year?")
+    assert w3["afisma"] == pytest.approx(weights("When was AFISMA deployed?")["afisma"])
+    assert expected_answer(
+        "AFISMA deployment authorized by the Security Council: month and year?").kind == "date"
 
 
 def test_a_question_about_its_context_keeps_the_context_weight():
@@ -360,6 +366,8 @@ def test_the_person_whose_title_the_question_uses_is_the_one_asked_for():
         "The Kremlin has previously stated that there are no Russian troops in Mali. "
         "Asked about it, presidential spokesman Dmitry Peskov replied that Moscow has contacts."))
     assert "Dmitry Peskov" in first_quote("kremlin spokesman name", doc)
+    # Typed without a question word, question mark or not, a title asks for its holder.
+    assert "Dmitry Peskov" in first_quote("Kremlin spokesman?", doc)
 
 
 def test_words_that_only_restate_the_kind_asked_are_not_what_the_answer_must_cover():
@@ -933,6 +941,15 @@ def test_who_holds_an_office_is_answered_by_a_name_or_not_at_all():
         "Who was behind the soldiers who attempted the coup?",
         Document(id="w", text='A group of soldiers, backed by a "Western state", attempted a '
                               "coup but were stopped by the rest of the army."))
+
+
+def test_a_denial_that_only_names_the_person_asked_for_withholds_nothing():
+    doc = Document(id="d", text=(
+        "The government regained the north, Malian Air Force Chief of Staff Alou Boi Diarra "
+        "said.\n\nDiarra did not specify how many Russian troops are stationed in Mali."))
+    assert "Alou Boi Diarra" in first_quote("mali air force chief of staff name", doc)
+    assert ask_document("how many russian troops are in mali according to the air force chief",
+                        doc) is None
 
 
 def test_a_headline_asked_for_is_a_line_written_as_one():

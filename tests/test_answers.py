@@ -952,6 +952,14 @@ def test_a_denial_that_only_names_the_person_asked_for_withholds_nothing():
                         doc) is None
 
 
+def test_a_verb_and_its_noun_match_though_the_noun_drops_the_verbs_e():
+    from qa.answers import _matches, _stems
+    assert _matches("cooperate", _stems("the cooperation between Mali and Russia"))
+    assert _matches("cooperation", _stems("Mali and Russia cooperate"))
+    assert _matches("operate", _stems("help us in the operation of this equipment"))
+    assert not _matches("use", _stems("the user of this equipment"))  # too short a word
+
+
 def test_a_headline_asked_for_is_a_line_written_as_one():
     doc = Document(id="d", text=(
         "Minister Says Cooperation With Russia Giving 'Impressive Results'\n\n"

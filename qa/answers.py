@@ -30,8 +30,8 @@ from qa.quotes import Quotations, quotations, speaker_of
 from qa.retrieval import PASSAGES_REMEMBERED, Candidate, shingle_overlap, shingles
 from qa.sentences import sentence_spans
 from qa.synonyms import installed_thesaurus
-from qa.words import (MONTHS, NOT_PLURALS, STOPWORDS, initials, spelled_out, stem, tokens,
-                      written_as_names)
+from qa.words import (MONTHS, NOT_PLURALS, STOPWORDS, in_one_word, initials, spelled_out, stem,
+                      tokens, written_as_names)
 
 if TYPE_CHECKING:
     from embeddings.word_vectors import WordVectors
@@ -599,7 +599,7 @@ def question_terms(question: str) -> list[str]:
     # "Besides military equipment, what ...?": what it sets aside is not the answer.
     question = _SET_ASIDE.sub(" ", question)
     # "How much of the territory ...?" asks for a part, which no "much" in the text says.
-    question = _HOW_MUCH.sub("how", question)
+    question = in_one_word(_HOW_MUCH.sub("how", question))
     words = [w for t in tokens(question) for w in spelled_out(t) or (t,)
              if w not in STOPWORDS and w not in asked]
     framing = QUESTION_FRAME | KIND_FRAME.get(wh.lastgroup if wh is not None else "", frozenset())
@@ -755,7 +755,7 @@ def _sentences_and_words(text: str
                          ) -> tuple[tuple[int, int, frozenset[str], frozenset[str]], ...]:
     """Each sentence's span in ``text``, its stemmed words and its plain words: lower-cased,
     unstemmed, letters only, no stopwords (what a paraphrase of a question word can be)."""
-    return tuple((s, e, frozenset(_stems(text[s:e]) | initials(text[s:e])),
+    return tuple((s, e, frozenset(_stems(in_one_word(text[s:e])) | initials(text[s:e])),
                   _plain_words(text[s:e]))
                  for s, e in sentence_spans(text))
 
@@ -766,7 +766,7 @@ def _plain_words(sentence: str) -> frozenset[str]:
 
 @lru_cache(maxsize=PASSAGES_REMEMBERED)
 def _passage_words(text: str) -> frozenset[str]:
-    return frozenset(_stems(text) | initials(text))
+    return frozenset(_stems(in_one_word(text)) | initials(text))
 
 
 # -- choosing sentences --------------------------------------------------------------

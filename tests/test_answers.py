@@ -960,6 +960,16 @@ def test_a_verb_and_its_noun_match_though_the_noun_drops_the_verbs_e():
     assert not _matches("use", _stems("the user of this equipment"))  # too short a word
 
 
+def test_on_its_own_is_independently():
+    doc = Document(id="d", text=(
+        "Thanks to Russia, Mali has acquired powerful weapons. Thanks to Russian help, Mali "
+        "can independently conduct reconnaissance."))
+    assert "reconnaissance" in first_quote("what can mali do by itself now thanks to russia", doc)
+    said = Document(id="s", text="Pharmacists dispense drugs to the patients of physicians. "
+                                 "Some physicians dispense drugs on their own.")
+    assert "on their own" in first_quote("What do physicians dispense on their own?", said)
+
+
 def test_a_headline_asked_for_is_a_line_written_as_one():
     doc = Document(id="d", text=(
         "Minister Says Cooperation With Russia Giving 'Impressive Results'\n\n"

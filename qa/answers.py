@@ -468,13 +468,15 @@ _NON_ANSWER = re.compile(
 # offensive, where did the troops stay?"), which the answer need not repeat, and a text
 # that rarely uses them weighed them as names (dev seeds sets +2, xquad_en ±0). A hedge
 # ("Who *allegedly* backed the plotters?") says how the fact is told, not what it is
-# (dev seeds sets +1, xquad_en +1).
+# (dev seeds sets +1, xquad_en +1). So does the reading of it ("I keep *seeing* the acronym
+# MINUSMA in these *articles*. What is it?": dev seeds sets +4, xquad_en ±0).
 QUESTION_FRAME = frozenset("""according besides apart named called describe described
 characterize characterise refer refers stand stands mean means say said says speak spoke tell
 told talk talks talked talking think thinks believe believes mention mentioned view words so
 far up now own mainly also other others else per kind type sort way whether meant supposed
 intended achieve accomplish want wants wanted before after while allegedly supposedly reportedly
-apparently actually really exactly""".split())
+apparently actually really exactly keep keeps seeing see saw noticed read reading article articles
+story stories piece""".split())
 
 
 # Words that, with a question of a kind, only restate the kind: "How long did the

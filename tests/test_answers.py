@@ -823,7 +823,7 @@ def test_a_keyword_question_that_opens_with_date_asks_for_one():
 def test_want_frames_a_question():
     # "What I want to say is ..." is no answer to why Russia wants to help
     assert question_terms("Why does Russia want to keep helping Mali?") == [
-        "russia", "keep", "helping", "mali"]
+        "russia", "helping", "mali"]  # "keep" frames too ("I keep seeing ...")
 
 
 def test_how_someone_describes_a_thing_is_what_they_say_it_is():
@@ -884,6 +884,8 @@ def test_a_hedge_says_how_a_fact_is_told_not_what_it_is():
     assert question_terms("Who allegedly supported the soldiers behind the coup?") == [
         "supported", "soldiers", "behind", "coup"]
     assert question_terms("What did Russia really send?") == ["russia", "send"]
+    assert question_terms("I keep seeing the acronym FAMa in these articles. What is it?") == [
+        "acronym", "fama"]
 
 
 def test_who_did_it_may_be_answered_by_a_synonym_of_what_they_did():

@@ -311,7 +311,9 @@ _WH = re.compile(
     r"|(?P<reason>\bwhy\b|\bwhat (?:is|was|are|were) (?:the |its |their |his |her )?"
     r"(?:\w+ )?(?:purpose|goal|aim|objective|motive)s?\b"
     r"|\bwhat\b(?=[^?]*\b(?:(?:meant|supposed|intended|designed|trying) to (?:achieve|accomplish)\b"
-    r"|(?:purpose|goal|aim|objective)s? (?:is|was|are|were)\W*$)))"
+    r"|(?:purpose|goal|aim|objective)s? (?:is|was|are|were)\W*$"
+    # "what does the air chief see as Moscow's main objective in his country"
+    r"|(?:main|primary|chief|real|ultimate|true|key) (?:purpose|goal|aim|objective|motive)s?\b)))"
     r"|(?P<function>\bwhat (?:does|do) [^?]*?\bdo\b)"
     # "What is another name for ...?", "What is the bad air theory officially known as?",
     # "What is the process ... called?" ask for what the text calls it.

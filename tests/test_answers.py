@@ -49,6 +49,7 @@ def first_quote(question, doc, **options):
     ("On what dates was the arms show held?", "day"),
     ("year the russian diplomacy day was created", "date"),
     ("army-2024 show dates", "date"),
+    ("what does the Malian air chief see as Moscow's main objective in his country", "reason"),
     ("At what time was the Sputnik article published?", "time"),
     ("What time period does the war cover?", None),
     ("MINUSMA Security Council resolution date", "date"),

@@ -543,7 +543,7 @@ def test_how_big_is_answered_by_a_magnitude_in_words_and_how_many_by_a_count_or_
 def test_who_speaks_is_not_what_the_answer_must_cover():
     # The dateline names the speaker in full; the quote that answers only says "he said".
     assert optional_words("What is Russia's main aim, in the view of the air force chief "
-                          "of staff?") == {"air", "force", "chief", "staff"}
+                          "of staff?") == {"air", "force", "chief", "staff", "aim"}  # aim: why
     assert optional_words("According to Diop, what has Russia shipped?") == {"diop"}
     assert optional_words("How big, in Diarra's words, is the army?") == {"diarra"}
     doc = Document(id="d", text="MOSCOW. Russia helped, Malian Air Force Chief of Staff Alou "

@@ -1,7 +1,7 @@
 """Answer quality: `qa eval` on the seeds set and the two public sets, beside the
 reference figures of ../shared/eval/README.md.
 
-    .venv/bin/python bench/quality.py [--sets seeds,seeds_cal,blind_a,...,blind_ac,xquad_en,scifact]
+    .venv/bin/python bench/quality.py [--sets seeds,seeds_cal,blind_a,...,blind_ak,xquad_en,scifact]
                                       [--work DIR]
 
 Each set's corpus is ingested into its own index under --work (kept between runs, so
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "eval"
 QA = str(Path(sys.executable).with_name("qa"))
 
-BLIND = [*"abcdefghijklmnopqrstuvwxyz", "aa", "ab", "ac"]
+BLIND = [*"abcdefghijklmnopqrstuvwxyz", *(f"a{x}" for x in "abcdefghijk")]
 SETS = {
     "seeds": (ROOT / "seeds", ROOT / "bench" / "questions" / "seeds.jsonl"),
     # The questions bench/calibrate.py fits the confidence on (seeds.jsonl is held out).
@@ -38,7 +38,9 @@ SETS = {
     # then were used too; blind_l and blind_m measured it after its second round and at its
     # end, then were used too; blind_n and blind_o measured the session's start and end.
     # blind_p to blind_u measured the next session; blind_v to blind_y its successor's first
-    # changes, then were used too; blind_z to blind_ac were measured at that session's end.
+    # changes, then were used too; blind_z to blind_ac measured its next changes, then were
+    # used too, as blind_ad to blind_ag were after them; blind_ah to blind_ak measured only
+    # its end.
     **{f"blind_{x}": (ROOT / "seeds", ROOT / "bench" / "questions" / f"seeds_blind_{x}.jsonl")
        for x in BLIND},
     "xquad_en": (SHARED / "xquad_en" / "corpus.jsonl", SHARED / "xquad_en" / "questions.jsonl"),

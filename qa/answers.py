@@ -430,17 +430,17 @@ def expected_answer(question: str) -> AnswerShape | None:
     m = asked_kind(question)
     if m is None or m.lastgroup == "other":
         return None
-    if m.lastgroup in _DATED_KINDS and not _ABOUT_THE_REPORT.search(question):
-        return AnswerShape(m.lastgroup, _past_the_dateline(SHAPES[m.lastgroup].find))
+    if m.lastgroup in _PAST_THE_DATELINE and not _ABOUT_THE_REPORT.search(question):
+        return _PAST_THE_DATELINE[m.lastgroup]
     return SHAPES[m.lastgroup]
 
 
 # "MOSCOW, August 21. /TASS/.", "MOSCOW (UrduPoint News / Sputnik - 23rd May, 2022)": the
 # date of a dateline is the report's, so it answers "When was it reported?" but not "When
 # was Diarra appointed?" (dev seeds sets: one more unanswerable question refused, none lost).
-_DATED_KINDS = frozenset({"date", "day", "start"})
 _DATELINE = re.compile(r"^[\"“]?[A-Z][A-Z .'-]+"
-                       r"(?:,\s+[A-Z][a-z]+\.?\s+\d{1,2}\.?\s*/[^/]{1,20}/\.?|\s*\([^)]{0,60}\))\s*")
+                       r"(?:,\s+[A-Z][a-z]+\.?\s+\d{1,2}\.?\s*/[^/]{1,20}/\.?"
+                       r"|\s*\([^)]{0,60}\))\s*")
 _ABOUT_THE_REPORT = re.compile(r"\b(?:publish|report|article|story|piece|written|wrote|release|"
                                r"post|dated|interview|news|said|say|tell|told)", re.IGNORECASE)
 
@@ -451,6 +451,10 @@ def _past_the_dateline(find: Callable[..., list[str]]) -> Callable[..., list[str
         m = _DATELINE.match(sentence)
         return find(sentence[m.end():] if m else sentence, places)
     return found
+
+
+_PAST_THE_DATELINE = {kind: AnswerShape(kind, _past_the_dateline(SHAPES[kind].find))
+                      for kind in ("date", "day", "start")}
 
 
 _NON_ANSWER = re.compile(
@@ -657,10 +661,9 @@ def _matches(term: str, words: set[str]) -> bool:
     t = stem(term)
     if t in words:
         return True
-    if _ends_in_e(t):
-        t = _without_final_e(t)
-        if t in words:
-            return True
+    t = _without_final_e(t) or t
+    if t in words:
+        return True
     if len(t) < 4 or t in NOT_PLURALS:  # "goods" are not "good"
         return False
     # The test of _extends either way, without a Python loop over the words (it was most
@@ -738,18 +741,15 @@ def renamed_credit(vectors: WordVectors | None, names: Sequence[str], words: Ite
 
 def _stems(text: str) -> set[str]:
     found = {stem(w) for w in tokens(text)}
-    return found | {_without_final_e(w) for w in found if _ends_in_e(w)}
+    return found | {d for w in found if (d := _without_final_e(w))}
 
 
-# "cooperate" and "cooperation", "operate" and "operation", "negotiate" and
-# "negotiations": the light stem keeps the verb's "e", which its noun drops. Each side is
-# also read without it (dev seeds sets +3 right, none lost; xquad_en -2 of 1,190).
-def _ends_in_e(word: str) -> bool:
-    return len(word) >= 6 and word.endswith("e")
-
-
-def _without_final_e(word: str) -> str:
-    return word[:-1]
+def _without_final_e(word: str) -> str | None:
+    """A stem without its final "e", or None if it has none to drop. "cooperate" and
+    "cooperation", "operate" and "operation", "negotiate" and "negotiations": the light
+    stem keeps the verb's "e", which its noun drops, so each side is also read without it
+    (dev seeds sets +3 right, none lost; xquad_en -2 of 1,190)."""
+    return word[:-1] if len(word) >= 6 and word.endswith("e") else None
 
 
 # Read once per passage text (see PASSAGES_REMEMBERED): splitting and stemming the same

@@ -94,16 +94,13 @@ SHORT_FORMS = {"pm": ("prime", "minister"), "fm": ("foreign", "minister"),
 # Phrases a text says in one word: "what can Mali do on its own" is answered by "Mali can
 # independently conduct reconnaissance". Questions and sentences are both read so, so a
 # text that says "on their own" still answers (dev seeds sets +5 right, xquad_en ±0).
-_ONE_WORD_FOR = ((re.compile(r"\b(?:on\s+(?:its|their|his|her|our|my|your)\s+own|by\s+(?:itself|"
-                             r"themselves|himself|herself|ourselves|myself))\b", re.IGNORECASE),
-                  "independently"),)
+_ON_ITS_OWN = re.compile(r"\b(?:on\s+(?:its|their|his|her|our|my|your)\s+own|by\s+(?:itself|"
+                         r"themselves|himself|herself|ourselves|myself))\b", re.IGNORECASE)
 
 
 def in_one_word(text: str) -> str:
     """``text`` with the phrases a text says in one word replaced by that word."""
-    for phrase, word in _ONE_WORD_FOR:
-        text = phrase.sub(word, text)
-    return text
+    return _ON_ITS_OWN.sub("independently", text)
 
 
 def spelled_out(word: str) -> tuple[str, ...]:
